@@ -1,0 +1,363 @@
+// The execution loop (QEMU's cpu_exec): TB lookup through a jump cache and a hash table,
+// translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
+// per-page TB lists and invalidation on writes to code, interrupts and exceptions.
+import createDebug from 'debug';
+import { compileBatch, genFunctionSource, HostEnv } from '../hostgen/jsgen';
+import { assemble, interpret } from '../tcg/interp';
+import { mulhs, mulhu, optimize } from '../tcg/optimize';
+import { formatIr } from '../tcg/printer';
+import { CPU_FAULT, X86Cpu } from '../translate-i386/cpu';
+import { HELPERS } from '../translate-i386/helpers';
+import { Access } from '../translate-i386/mmu';
+import { translateLinear } from '../translate-i386/paging';
+import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
+import {
+  DR0, EFLAGS, EIP, FLAG_IF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
+} from '../translate-i386/state';
+import { MAX_INSNS, translateTb } from '../translate-i386/translate';
+import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock } from './tb';
+import { ExecStats } from './stats';
+import { TbLog } from './tblog';
+
+const dbg = createDebug('tcg86:exec');
+
+export type Backend = 'tiered' | 'js' | 'interp';
+
+export interface ExecOptions {
+  backend: Backend;
+  /** Executions after which a TB is compiled to JavaScript (tiered backend). */
+  hotThreshold: number;
+  /** TBs compiled per `new Function` call. */
+  compileBatch: number;
+  /** Flush the whole cache beyond this many TBs. */
+  maxTbs: number;
+  nochain: boolean;
+}
+
+/** Interrupt controller as the CPU sees it. */
+export interface InterruptSource {
+  hasPendingInterrupt(): boolean;
+  acknowledge(): number;
+}
+
+export const enum StopReason { BUDGET, HALTED, REQUEST }
+
+const JC_SIZE = 4096;
+
+export class CpuExec {
+  readonly stats = new ExecStats();
+  private readonly tbs = new Map<number, TranslationBlock[]>();
+  private readonly pageTbs = new Map<number, Set<TranslationBlock>>();
+  private readonly jc: (TranslationBlock | null)[] = new Array(JC_SIZE).fill(null);
+  private readonly env: HostEnv;
+  private nextId = 0;
+  private tbCount = 0;
+  private compileQueue: TranslationBlock[] = [];
+  curTb: TranslationBlock | null = null;
+  /** One-shot cflags for the next TB (SMC restart: the store runs alone). */
+  private cflagsNext = 0;
+  /** Set from outside (device IRQ, gdb, monitor) to leave the inner loop soon. */
+  exitRequest = false;
+  irq: InterruptSource | null = null;
+  /** Guest instructions executed (counted per TB). */
+  insns = 0;
+  log: TbLog;
+  onTripleFault: () => void = () => { throw new Error('triple fault'); };
+
+  constructor(readonly cpu: X86Cpu, readonly opts: ExecOptions, log?: TbLog) {
+    this.log = log ?? new TbLog();
+    const mem = cpu.mem;
+    mem.hooks = {
+      translate: (a, access, eip) => translateLinear(cpu, a, access, eip),
+      codeWrite: (phys, len, eip) => this.codeWrite(phys, len, eip),
+    };
+    mem.onFlush = () => this.jc.fill(null);
+    cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
+    this.env = {
+      s: cpu.s, m8: mem.m8, i8: mem.i8, m16: mem.m16, i16: mem.i16, m32: mem.m32, tlbR: mem.tlbR, tlbW: mem.tlbW,
+      ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
+      helpers: HELPERS, ctx: cpu,
+    };
+  }
+
+  // ---- the TB cache ----
+
+  private cflags(): number {
+    if (this.cflagsNext) { const c = this.cflagsNext; this.cflagsNext = 0; return c; }
+    return this.opts.nochain ? CF_NOCHAIN : 0;
+  }
+
+  private lookup(pc: number, csBase: number, flags: number, cflags: number): TranslationBlock {
+    this.stats.lookups++;
+    const h = ((pc >>> 2) ^ (pc >>> 12)) & (JC_SIZE - 1);
+    let tb = this.jc[h];
+    if (tb && tb.pc === pc && tb.csBase === csBase && tb.flags === flags && tb.cflags === cflags && !tb.invalid) {
+      this.stats.jcHits++;
+      return tb;
+    }
+    const phys = this.cpu.mem.codePhys(pc, this.cpu.s[EIP]);
+    const list = this.tbs.get(phys);
+    tb = null;
+    if (list) {
+      for (const t of list) if (t.pc === pc && t.csBase === csBase && t.flags === flags && t.cflags === cflags) { tb = t; break; }
+    }
+    if (!tb) tb = this.translate(pc, csBase, flags, cflags, phys);
+    this.jc[h] = tb;
+    return tb;
+  }
+
+  private translate(pc: number, csBase: number, flags: number, cflags: number, phys: number): TranslationBlock {
+    if (this.tbCount >= this.opts.maxTbs) this.flush();
+    const mem = this.cpu.mem;
+    const page0 = pc >>> 12;
+    let phys1 = -1;
+    const eip = this.cpu.s[EIP];
+    const fetch = (linear: number): number => {
+      if (linear >>> 12 === page0) return mem.physRead8(phys + (linear - pc));
+      const p = mem.codePhys(linear, eip);
+      if (phys1 < 0) phys1 = p & ~0xfff;
+      return mem.physRead8(p);
+    };
+    const res = translateTb(fetch, csBase, eip, flags, cflags & CF_SINGLE_INSN ? 1 : MAX_INSNS);
+    const size = (res.endPc - pc) | 0;
+    const ir = res.ir;
+    const opText = this.log.enabled('op') ? formatIr(ir) : '';
+    optimize(ir);
+    this.stats.tbsTranslated++;
+    this.stats.insnsTranslated += res.icount;
+    this.stats.opsBefore += res.opsBefore;
+    this.stats.opsAfter += ir.ops.length;
+    const ranges: number[] = [];
+    const firstLen = Math.min(size, 4096 - (pc & 0xfff));
+    ranges.push(phys, phys + firstLen);
+    if (size > firstLen && phys1 >= 0) ranges.push(phys1, phys1 + (size - firstLen));
+    const tb = new TranslationBlock(this.nextId++, pc, csBase, flags, cflags, phys, size, res.icount, res.insnEips, ir,
+      this.opts.backend === 'js' ? null : assemble(ir), ranges);
+    let list = this.tbs.get(phys);
+    if (!list) this.tbs.set(phys, list = []);
+    list.push(tb);
+    for (const p of tb.pages()) {
+      let set = this.pageTbs.get(p);
+      if (!set) this.pageTbs.set(p, set = new Set());
+      set.add(tb);
+      if (p < mem.codePages.length) {
+        if (mem.codePages[p] === 0) mem.protectCodePage(p);
+        mem.codePages[p] = Math.min(0xffff, mem.codePages[p] + 1);
+      }
+    }
+    this.tbCount++;
+    if (this.opts.backend === 'js') this.compile([tb]);
+    this.log.translated(tb, opText, mem);
+    dbg('translated TB %d at %s: %d insns, %d bytes', tb.id, (pc >>> 0).toString(16), res.icount, size);
+    return tb;
+  }
+
+  private compile(batch: TranslationBlock[]): void {
+    const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
+    if (!live.length) return;
+    const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`));
+    const fns = compileBatch(this.env, sources, mulhu, mulhs);
+    live.forEach((t, i) => {
+      t.fn = fns[i];
+      this.log.compiled(t, sources[i]);
+    });
+    this.stats.tbsCompiled += live.length;
+    this.stats.compileBatches++;
+  }
+
+  private flushCompileQueue(): void {
+    const q = this.compileQueue;
+    this.compileQueue = [];
+    this.compile(q);
+    for (const t of q) t.compileQueued = false;
+  }
+
+  /** Drop every TB (QEMU's tb_flush). */
+  flush(): void {
+    for (const list of this.tbs.values()) for (const t of list) t.invalid = true;
+    this.tbs.clear();
+    this.pageTbs.clear();
+    this.cpu.mem.codePages.fill(0);
+    this.jc.fill(null);
+    this.compileQueue = [];
+    this.tbCount = 0;
+    this.stats.flushes++;
+    this.cpu.mem.flushTlb();
+  }
+
+  invalidateTb(tb: TranslationBlock): void {
+    if (tb.invalid) return;
+    tb.invalid = true;
+    this.stats.invalidations++;
+    const list = this.tbs.get(tb.physPc);
+    if (list) {
+      const i = list.indexOf(tb);
+      if (i >= 0) list.splice(i, 1);
+      if (!list.length) this.tbs.delete(tb.physPc);
+    }
+    const mem = this.cpu.mem;
+    for (const p of tb.pages()) {
+      const set = this.pageTbs.get(p);
+      if (set) { set.delete(tb); if (!set.size) this.pageTbs.delete(p); }
+      if (p < mem.codePages.length && mem.codePages[p] > 0) mem.codePages[p]--;
+    }
+    for (const { tb: src, slot } of tb.incoming) if (src.jmp[slot] === tb) src.jmp[slot] = null;
+    tb.incoming = [];
+    tb.jmp = [null, null];
+    this.tbCount--;
+  }
+
+  /** Invalidate TBs overlapping [phys, phys+len) (DMA, loaders, gdb). */
+  invalidateRange(phys: number, len: number): boolean {
+    let hitCurrent = false;
+    for (let p = phys >>> 12; p <= (phys + len - 1) >>> 12; p++) {
+      const set = this.pageTbs.get(p);
+      if (!set) continue;
+      for (const tb of [...set]) {
+        if (tb.overlaps(phys, phys + len)) {
+          if (tb === this.curTb) hitCurrent = true;
+          this.invalidateTb(tb);
+        }
+      }
+    }
+    return hitCurrent;
+  }
+
+  /** A guest store reaches a page with code. If it hits the running TB, restart precisely. */
+  private codeWrite(phys: number, len: number, eip: number): void {
+    const cur = this.curTb;
+    const hitCurrent = this.invalidateRange(phys, len);
+    if (hitCurrent && cur && !(cur.cflags & CF_SINGLE_INSN)) {
+      // Re-execute the storing instruction alone; the rest is retranslated from memory.
+      this.stats.smcRestarts++;
+      this.cflagsNext = CF_SINGLE_INSN;
+      this.cpu.smcRestart = true;
+      this.cpu.excEip = eip;
+      throw CPU_FAULT;
+    }
+  }
+
+  tbCountNow(): number { return this.tbCount; }
+  allTbs(): TranslationBlock[] { const r: TranslationBlock[] = []; for (const l of this.tbs.values()) r.push(...l); return r; }
+
+  // ---- running ----
+
+  private checkInterrupts(): boolean {
+    const cpu = this.cpu, s = cpu.s;
+    if (this.irq && (s[EFLAGS] & FLAG_IF) && !(s[HFLAGS] & HF_INHIBIT_IRQ) && this.irq.hasPendingInterrupt()) {
+      const vector = this.irq.acknowledge();
+      cpu.halted = false;
+      this.log.interrupt(cpu, vector, false, -1, this.stats.interrupts);
+      this.stats.interrupts++;
+      this.deliver(vector, false, -1, s[EIP]);
+      return true;
+    }
+    return false;
+  }
+
+  /** Deliver an exception or interrupt, with the double- and triple-fault rules. */
+  deliver(vector: number, soft: boolean, error: number, retEip: number): void {
+    const cpu = this.cpu;
+    try {
+      deliverInterrupt(cpu, vector, soft, hasErrorCode(vector) && !soft ? Math.max(error, 0) : -1, retEip);
+    } catch (e) {
+      if (e !== CPU_FAULT) throw e;
+      const second = cpu.excVector;
+      if (vector === EXC_DF) { this.onTripleFault(); return; }
+      const contributory = (v: number) => v === 0 || (v >= 10 && v <= 13);
+      const df = (contributory(vector) && contributory(second)) || (vector === 14 && (contributory(second) || second === 14));
+      if (df) this.deliver(EXC_DF, false, 0, cpu.excEip);
+      else this.deliver(second, false, cpu.excError, cpu.excEip);
+    }
+  }
+
+  private handleFault(): void {
+    const cpu = this.cpu;
+    if (cpu.smcRestart) {
+      cpu.smcRestart = false;
+      cpu.s[EIP] = cpu.excEip;
+      return;
+    }
+    const v = cpu.excVector;
+    cpu.s[EIP] = cpu.excSoft ? cpu.s[EIP] : cpu.excEip;
+    this.log.interrupt(cpu, v, cpu.excSoft, cpu.excError, this.stats.interrupts);
+    this.stats.exceptions++;
+    cpu.excVector = -1;
+    this.deliver(v, cpu.excSoft, cpu.excError, cpu.excEip);
+  }
+
+  /**
+   * Run until `budget` instructions have executed, the CPU halts, or an exit is requested.
+   */
+  run(budget: number): StopReason {
+    const cpu = this.cpu, s = cpu.s;
+    const limit = this.insns + budget;
+    this.exitRequest = false;
+    while (this.insns < limit) {
+      if (this.exitRequest) return StopReason.REQUEST;
+      this.checkInterrupts();
+      if (cpu.halted) return StopReason.HALTED;
+      try {
+        let tb = this.lookup((s[SEG_BASE + SEG_CS] + s[EIP]) | 0, s[SEG_BASE + SEG_CS], s[HFLAGS], this.cflags());
+        // The chained inner loop: follow direct links while nothing needs the outer loop.
+        for (;;) {
+          this.curTb = tb;
+          if (this.log.execEnabled) this.log.exec(tb, cpu);
+          const flagsAtEntry = tb.flags;
+          let exit: number;
+          if (tb.fn) { exit = tb.fn(); this.stats.insnsJs += tb.icount; }
+          else {
+            exit = interpret(tb.interp!, s, cpu.mem, HELPERS, cpu);
+            this.stats.insnsInterp += tb.icount;
+            if (this.opts.backend === 'tiered' && ++tb.execCount >= this.opts.hotThreshold && !tb.compileQueued) {
+              tb.compileQueued = true;
+              this.compileQueue.push(tb);
+              if (this.compileQueue.length >= this.opts.compileBatch) this.flushCompileQueue();
+            }
+          }
+          this.insns += tb.icount;
+          if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
+          if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
+          if (exit > 1 || this.exitRequest || this.insns >= limit || this.irqRequested()) break;
+          const next = tb.jmp[exit];
+          if (next && !next.invalid) { this.stats.chainHits++; tb = next; continue; }
+          // Look up the successor and link it for next time.
+          const nt = this.lookup((s[SEG_BASE + SEG_CS] + s[EIP]) | 0, s[SEG_BASE + SEG_CS], s[HFLAGS], this.cflags());
+          if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid) {
+            tb.jmp[exit] = nt;
+            nt.incoming.push({ tb, slot: exit });
+            this.stats.chainLinks++;
+          }
+          tb = nt;
+        }
+      } catch (e) {
+        if (e !== CPU_FAULT) throw e;
+        this.handleFault();
+      }
+      this.curTb = null;
+    }
+    return StopReason.BUDGET;
+  }
+
+  /** Flush pending compilations (end of a slice). */
+  idle(): void { if (this.compileQueue.length) this.flushCompileQueue(); }
+
+  private irqRequested(): boolean {
+    return this.irq !== null && (this.cpu.s[EFLAGS] & FLAG_IF) !== 0 && this.irq.hasPendingInterrupt();
+  }
+
+  private singleStepTrap(): void {
+    const s = this.cpu.s;
+    s[DR0 + 6] |= 0x4000; // BS
+    this.deliver(EXC_DB, false, -1, s[EIP]);
+  }
+
+  /** Registers for `-d cpu` and errors. */
+  dumpRegs(): string {
+    const s = this.cpu.s;
+    const r = REG_NAMES32.map((n, i) => `${n.toUpperCase()}=${(s[R_EAX + i] >>> 0).toString(16).padStart(8, '0')}`);
+    return `${r.slice(0, 4).join(' ')}\n${r.slice(4).join(' ')}\nEIP=${(s[EIP] >>> 0).toString(16).padStart(8, '0')} EFL=${(this.cpu.getEflags() >>> 0).toString(16).padStart(8, '0')}`;
+  }
+}
+
+export { Access };

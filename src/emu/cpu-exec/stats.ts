@@ -1,0 +1,37 @@
+// Counters for `info jit` and the benchmarks, named after the decision they measure.
+export class ExecStats {
+  tbsTranslated = 0;
+  tbsCompiled = 0;
+  compileBatches = 0;
+  insnsTranslated = 0;
+  opsBefore = 0;
+  opsAfter = 0;
+  flushes = 0;
+  invalidations = 0;
+  smcRestarts = 0;
+  lookups = 0;
+  jcHits = 0;
+  chainLinks = 0;
+  chainHits = 0;
+  insnsInterp = 0;
+  insnsJs = 0;
+  interrupts = 0;
+  exceptions = 0;
+
+  describe(): string {
+    const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : '0.0') + '%';
+    const per = (a: number, b: number) => (b ? (a / b).toFixed(2) : '0');
+    return [
+      `TBs translated        ${this.tbsTranslated}`,
+      `TBs compiled to JS    ${this.tbsCompiled} (in ${this.compileBatches} batches)`,
+      `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
+      `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,
+      `TB flushes            ${this.flushes}`,
+      `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts})`,
+      `lookups               ${this.lookups} (jump cache hits ${pct(this.jcHits, this.lookups)})`,
+      `chain links           ${this.chainLinks}, chained transitions ${this.chainHits}`,
+      `insns executed        ${this.insnsInterp + this.insnsJs} (interpreter ${pct(this.insnsInterp, this.insnsInterp + this.insnsJs)}, JS ${pct(this.insnsJs, this.insnsInterp + this.insnsJs)})`,
+      `interrupts            ${this.interrupts}, exceptions ${this.exceptions}`,
+    ].join('\n');
+  }
+}

@@ -1,0 +1,156 @@
+// IR -> JavaScript source -> functions. Guest globals used by a TB live in locals; they
+// are written back in one `finally` (every exit and every fault) and around helper calls.
+// Memory accesses check the softmmu TLB inline and call the slow path on a miss.
+import { CallFlags, COND_NAMES, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc, opShape } from '../tcg/ir';
+
+/** What generated code runs against: state, RAM views, TLBs, slow paths, helpers. */
+export interface HostEnv {
+  s: Int32Array;
+  m8: Uint8Array;
+  i8: Int8Array;
+  m16: Uint16Array;
+  i16: Int16Array;
+  m32: Int32Array;
+  tlbR: Int32Array;
+  tlbW: Int32Array;
+  ldSlow: (addr: number, memop: number, eip: number) => number;
+  stSlow: (addr: number, value: number, memop: number, eip: number) => void;
+  helpers: { fn: (...a: any[]) => any; flags: number }[];
+  ctx: unknown;
+}
+
+export type TbFunction = () => number;
+
+const JS_COND: Record<number, string> = {
+  [Cond.eq]: '===', [Cond.ne]: '!==', [Cond.lt]: '<', [Cond.ge]: '>=', [Cond.le]: '<=', [Cond.gt]: '>',
+  [Cond.ltu]: '<', [Cond.geu]: '>=', [Cond.leu]: '<=', [Cond.gtu]: '>',
+};
+void COND_NAMES;
+
+function unsignedCond(c: Cond): boolean { return c >= Cond.ltu; }
+
+/** JavaScript source of one TB's function (named for stack traces and profiles). */
+export function genFunctionSource(f: IrFunc, name: string): string {
+  const used = new Set<number>();
+  for (const o of f.ops) {
+    const { nout, nin } = opShape(o);
+    for (let i = 0; i < nout + nin; i++) { const t = o.args[i]; if (t >= 0 && t < GLOBAL_LIMIT) used.add(t); }
+  }
+  const globals = [...used].sort((a, b) => a - b);
+  const v = (t: number): string => {
+    if (t < GLOBAL_LIMIT) return `g${t}`;
+    if (t < CONST_BASE) return `t${t - GLOBAL_LIMIT}`;
+    return String(f.constValue(t));
+  };
+  const cmp = (c: Cond, a: number, b: number): string =>
+    unsignedCond(c) ? `(${v(a)} >>> 0) ${JS_COND[c]} (${v(b)} >>> 0)` : `${v(a)} ${JS_COND[c]} ${v(b)}`;
+  const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
+  const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
+
+  // Labels are forward targets only: open one labelled block per label, outermost = last.
+  const labelPos = new Map<number, number>();
+  f.ops.forEach((o, i) => { if (o.op === Opc.label) labelPos.set(o.args[0], i); });
+  const labels = [...labelPos.entries()].sort((a, b) => b[1] - a[1]).map(e => e[0]);
+
+  const out: string[] = [];
+  out.push(`function ${name}() {`);
+  if (globals.length) out.push(`  let ${globals.map(g => `g${g} = s[${g}]`).join(', ')};`);
+  const nLocal = f.nextLocal - GLOBAL_LIMIT;
+  if (nLocal > 0) {
+    const locals: string[] = [];
+    for (let i = 0; i < nLocal; i++) locals.push(`t${i} = 0`);
+    out.push(`  let ${locals.join(', ')};`);
+  }
+  out.push('  let a = 0, e = 0;');
+  out.push('  try {');
+  for (const l of labels) out.push(`  L${l}: {`);
+  let eip = 0;
+  for (const o of f.ops) {
+    const a = o.args;
+    switch (o.op) {
+      case Opc.insn_start: eip = a[0]; out.push(`    // ${(eip >>> 0).toString(16)}`); break;
+      case Opc.label: out.push(`  } // L${a[0]}`); break;
+      case Opc.br: out.push(`    break L${a[0]};`); break;
+      case Opc.brcond: out.push(`    if (${cmp(a[2], a[0], a[1])}) break L${a[3]};`); break;
+      case Opc.exit: out.push(`    return ${a[0]};`); break;
+      case Opc.mov: out.push(`    ${v(a[0])} = ${v(a[1])};`); break;
+      case Opc.add: out.push(`    ${v(a[0])} = (${v(a[1])} + ${v(a[2])}) | 0;`); break;
+      case Opc.sub: out.push(`    ${v(a[0])} = (${v(a[1])} - ${v(a[2])}) | 0;`); break;
+      case Opc.mul: out.push(`    ${v(a[0])} = Math.imul(${v(a[1])}, ${v(a[2])});`); break;
+      case Opc.and: out.push(`    ${v(a[0])} = ${v(a[1])} & ${v(a[2])};`); break;
+      case Opc.or: out.push(`    ${v(a[0])} = ${v(a[1])} | ${v(a[2])};`); break;
+      case Opc.xor: out.push(`    ${v(a[0])} = ${v(a[1])} ^ ${v(a[2])};`); break;
+      case Opc.shl: out.push(`    ${v(a[0])} = ${v(a[1])} << ${v(a[2])};`); break;
+      case Opc.shr: out.push(`    ${v(a[0])} = (${v(a[1])} >>> ${v(a[2])}) | 0;`); break;
+      case Opc.sar: out.push(`    ${v(a[0])} = ${v(a[1])} >> ${v(a[2])};`); break;
+      case Opc.rotl: out.push(`    ${v(a[0])} = (${v(a[1])} << (${v(a[2])} & 31)) | (${v(a[1])} >>> ((32 - ${v(a[2])}) & 31));`); break;
+      case Opc.rotr: out.push(`    ${v(a[0])} = (${v(a[1])} >>> (${v(a[2])} & 31)) | (${v(a[1])} << ((32 - ${v(a[2])}) & 31));`); break;
+      case Opc.neg: out.push(`    ${v(a[0])} = (-${v(a[1])}) | 0;`); break;
+      case Opc.not: out.push(`    ${v(a[0])} = ~${v(a[1])};`); break;
+      case Opc.ext8s: out.push(`    ${v(a[0])} = (${v(a[1])} << 24) >> 24;`); break;
+      case Opc.ext8u: out.push(`    ${v(a[0])} = ${v(a[1])} & 255;`); break;
+      case Opc.ext16s: out.push(`    ${v(a[0])} = (${v(a[1])} << 16) >> 16;`); break;
+      case Opc.ext16u: out.push(`    ${v(a[0])} = ${v(a[1])} & 65535;`); break;
+      case Opc.mulhu: out.push(`    ${v(a[0])} = mulhu(${v(a[1])}, ${v(a[2])});`); break;
+      case Opc.mulhs: out.push(`    ${v(a[0])} = mulhs(${v(a[1])}, ${v(a[2])});`); break;
+      case Opc.setcond: out.push(`    ${v(a[0])} = (${cmp(a[3], a[1], a[2])}) ? 1 : 0;`); break;
+      case Opc.movcond: out.push(`    ${v(a[0])} = (${cmp(a[5], a[1], a[2])}) ? ${v(a[3])} : ${v(a[4])};`); break;
+      case Opc.ld: out.push(`    ${genLoad(v(a[0]), v(a[1]), a[2], eip)}`); break;
+      case Opc.st: out.push(`    ${genStore(v(a[0]), v(a[1]), a[2], eip)}`); break;
+      case Opc.call: {
+        const hi = a[a.length - 1];
+        const flags = f.helpers[hi].flags;
+        const args = ['ctx', ...a.slice(1, -1).map(v)].join(', ');
+        const call = `h${hi}(${args})`;
+        const touches = !(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS));
+        if (touches && sync) out.push(`    ${sync}`);
+        out.push(a[0] >= 0 ? `    ${v(a[0])} = ${call} | 0;` : `    ${call};`);
+        if (touches && reload) out.push(`    ${reload}`);
+        break;
+      }
+      default: throw new Error(`jsgen: opcode ${o.op}`);
+    }
+  }
+  out.push('    return 3;');
+  out.push(`  } finally { ${sync} }`);
+  out.push('}');
+  return out.join('\n');
+}
+
+const LOAD_VIEW = ['m8', 'm16', 'm32', '', 'i8', 'i16'];
+const SHIFT = [0, 1, 2, 0, 0, 1];
+
+function genLoad(d: string, addr: string, memop: number, eip: number): string {
+  const size = 1 << (memop & 3);
+  const align = size - 1;
+  const check = align ? `((e & 4095) | (a & ${align})) === 0` : `(e & 4095) === 0`;
+  const idx = SHIFT[memop] ? `((e ^ a) >>> ${SHIFT[memop]})` : `((e ^ a) >>> 0)`;
+  return `a = ${addr}; e = tlbR[a >>> 12]; ${d} = ${check} ? ${LOAD_VIEW[memop]}[${idx}] : ldSlow(a, ${memop}, ${eip});`;
+}
+
+function genStore(addr: string, val: string, memop: number, eip: number): string {
+  const size = 1 << (memop & 3);
+  const align = size - 1;
+  const check = align ? `((e & 4095) | (a & ${align})) === 0` : `(e & 4095) === 0`;
+  const view = ['m8', 'm16', 'm32'][memop & 3];
+  const idx = SHIFT[memop & 3] ? `((e ^ a) >>> ${SHIFT[memop & 3]})` : `((e ^ a) >>> 0)`;
+  return `a = ${addr}; e = tlbW[a >>> 12]; if (${check}) ${view}[${idx}] = ${val}; else stSlow(a, ${val}, ${memop}, ${eip});`;
+}
+
+/** Compile several TBs' functions with one `new Function` call. */
+export function compileBatch(env: HostEnv, sources: string[], mulhu: (a: number, b: number) => number, mulhs: (a: number, b: number) => number): TbFunction[] {
+  const nh = env.helpers.length;
+  const hdecl: string[] = [];
+  for (let i = 0; i < nh; i++) hdecl.push(`h${i} = H[${i}].fn`);
+  const body = [
+    "'use strict';",
+    'const s = env.s, m8 = env.m8, i8 = env.i8, m16 = env.m16, i16 = env.i16, m32 = env.m32, tlbR = env.tlbR, tlbW = env.tlbW;',
+    'const ldSlow = env.ldSlow, stSlow = env.stSlow, ctx = env.ctx, H = env.helpers;',
+    `const ${hdecl.join(', ')};`,
+    ...sources,
+    `return [${sources.map(src => /^function (\w+)/.exec(src)![1]).join(', ')}];`,
+  ].join('\n');
+  // eslint-disable-next-line no-new-func
+  const make = new Function('env', 'mulhu', 'mulhs', body) as (e: HostEnv, a: typeof mulhu, b: typeof mulhs) => TbFunction[];
+  return make(env, mulhu, mulhs);
+}

@@ -1,0 +1,133 @@
+// The IR interpreter: the reference backend and the first tier.
+// A TB's optimized IR is assembled once into a flat Int32Array; operands are encoded as
+// `x >= 0` -> frame slot (locals and constants), `x < 0` -> guest state slot ~x.
+import { evalCond, mulhs, mulhu } from './optimize';
+import { CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from './ir';
+
+/** Guest memory as the backends see it: linear addresses; eip of the instruction for faults. */
+export interface GuestMemory {
+  ld(addr: number, memop: number, eip: number): number;
+  st(addr: number, value: number, memop: number, eip: number): void;
+}
+
+export interface InterpCode {
+  code: Int32Array;
+  frame: Int32Array;
+}
+
+export function assemble(f: IrFunc): InterpCode {
+  const nLocals = f.nextLocal - GLOBAL_LIMIT;
+  const frame = new Int32Array(nLocals + f.consts.length);
+  f.consts.forEach((v, i) => { frame[nLocals + i] = v; });
+  const enc = (t: number): number => {
+    if (t < 0) return 0;
+    if (t < GLOBAL_LIMIT) return ~t;
+    if (t < CONST_BASE) return t - GLOBAL_LIMIT;
+    return nLocals + (t - CONST_BASE);
+  };
+  const code: number[] = [];
+  const labelPos: number[] = [];
+  const fixups: { at: number; label: number }[] = [];
+  for (const o of f.ops) {
+    const a = o.args;
+    code.push(o.op);
+    switch (o.op) {
+      case Opc.label: labelPos[a[0]] = code.length - 1; code.pop(); break;
+      case Opc.br: fixups.push({ at: code.length, label: a[0] }); code.push(0); break;
+      case Opc.brcond: code.push(enc(a[0]), enc(a[1]), a[2]); fixups.push({ at: code.length, label: a[3] }); code.push(0); break;
+      case Opc.exit: case Opc.insn_start: code.push(a[0]); break;
+      case Opc.setcond: code.push(enc(a[0]), enc(a[1]), enc(a[2]), a[3]); break;
+      case Opc.movcond: code.push(enc(a[0]), enc(a[1]), enc(a[2]), enc(a[3]), enc(a[4]), a[5]); break;
+      case Opc.ld: code.push(enc(a[0]), enc(a[1]), a[2]); break;
+      case Opc.st: code.push(enc(a[0]), enc(a[1]), a[2]); break;
+      case Opc.call: {
+        // dest (or a scratch slot), helper index, nargs, args
+        code.push(a[0] < 0 ? -(1 << 30) : enc(a[0]), a[a.length - 1], a.length - 2, ...a.slice(1, -1).map(enc));
+        break;
+      }
+      default: {
+        const { nout, nin } = opShape(o);
+        for (let i = 0; i < nout + nin; i++) code.push(enc(a[i]));
+        if (nin === 1) code.push(0);
+      }
+    }
+  }
+  for (const fx of fixups) code[fx.at] = labelPos[fx.label];
+  return { code: Int32Array.from(code), frame };
+}
+
+/** Run one TB's code; returns the exit slot taken. */
+export function interpret(ic: InterpCode, s: Int32Array, mem: GuestMemory, helpers: HelperInfo[], ctx: unknown): number {
+  const code = ic.code, t = ic.frame;
+  let pc = 0, eip = 0;
+  const rd = (x: number): number => (x >= 0 ? t[x] : s[~x]);
+  const wr = (x: number, v: number): void => { if (x >= 0) t[x] = v; else if (x !== -(1 << 30)) s[~x] = v; };
+  for (;;) {
+    const op = code[pc];
+    switch (op) {
+      case Opc.insn_start: eip = code[pc + 1]; pc += 2; continue;
+      case Opc.exit: return code[pc + 1];
+      case Opc.br: pc = code[pc + 1]; continue;
+      case Opc.brcond:
+        pc = evalCond(code[pc + 3], rd(code[pc + 1]), rd(code[pc + 2])) ? code[pc + 4] : pc + 5;
+        continue;
+      case Opc.setcond:
+        wr(code[pc + 1], evalCond(code[pc + 4], rd(code[pc + 2]), rd(code[pc + 3])) ? 1 : 0);
+        pc += 5; continue;
+      case Opc.movcond:
+        wr(code[pc + 1], evalCond(code[pc + 6], rd(code[pc + 2]), rd(code[pc + 3])) ? rd(code[pc + 4]) : rd(code[pc + 5]));
+        pc += 7; continue;
+      case Opc.ld: wr(code[pc + 1], mem.ld(rd(code[pc + 2]), code[pc + 3], eip)); pc += 4; continue;
+      case Opc.st: mem.st(rd(code[pc + 1]), rd(code[pc + 2]), code[pc + 3], eip); pc += 4; continue;
+      case Opc.call: {
+        const h = helpers[code[pc + 2]];
+        const n = code[pc + 3];
+        const b = pc + 4;
+        let r: number | void;
+        switch (n) {
+          case 0: r = h.fn(ctx); break;
+          case 1: r = h.fn(ctx, rd(code[b])); break;
+          case 2: r = h.fn(ctx, rd(code[b]), rd(code[b + 1])); break;
+          case 3: r = h.fn(ctx, rd(code[b]), rd(code[b + 1]), rd(code[b + 2])); break;
+          case 4: r = h.fn(ctx, rd(code[b]), rd(code[b + 1]), rd(code[b + 2]), rd(code[b + 3])); break;
+          default: {
+            const args: number[] = [];
+            for (let i = 0; i < n; i++) args.push(rd(code[b + i]));
+            r = h.fn(ctx, ...args);
+          }
+        }
+        wr(code[pc + 1], (r as number) | 0);
+        pc = b + n; continue;
+      }
+      default: {
+        const a = rd(code[pc + 2]), b = rd(code[pc + 3]);
+        let v: number;
+        switch (op) {
+          case Opc.mov: v = a; break;
+          case Opc.add: v = (a + b) | 0; break;
+          case Opc.sub: v = (a - b) | 0; break;
+          case Opc.mul: v = Math.imul(a, b); break;
+          case Opc.and: v = a & b; break;
+          case Opc.or: v = a | b; break;
+          case Opc.xor: v = a ^ b; break;
+          case Opc.shl: v = a << b; break;
+          case Opc.shr: v = (a >>> b) | 0; break;
+          case Opc.sar: v = a >> b; break;
+          case Opc.rotl: v = (a << (b & 31)) | (a >>> ((32 - b) & 31)); break;
+          case Opc.rotr: v = (a >>> (b & 31)) | (a << ((32 - b) & 31)); break;
+          case Opc.neg: v = (-a) | 0; break;
+          case Opc.not: v = ~a; break;
+          case Opc.ext8s: v = (a << 24) >> 24; break;
+          case Opc.ext8u: v = a & 0xff; break;
+          case Opc.ext16s: v = (a << 16) >> 16; break;
+          case Opc.ext16u: v = a & 0xffff; break;
+          case Opc.mulhu: v = mulhu(a, b); break;
+          case Opc.mulhs: v = mulhs(a, b); break;
+          default: throw new Error(`interp: bad opcode ${op} at ${pc}`);
+        }
+        wr(code[pc + 1], v);
+        pc += 4; continue;
+      }
+    }
+  }
+}

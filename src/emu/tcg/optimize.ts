@@ -1,0 +1,197 @@
+// Optimizer: constant folding, algebraic simplification and copy propagation
+// (forward, per extended basic block), then dead-code elimination through liveness.
+import { callHelper, CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, IrOp, isConst, isGlobal, Opc, opShape, Temp } from './ir';
+
+export function evalCond(c: Cond, a: number, b: number): boolean {
+  switch (c) {
+    case Cond.eq: return a === b;
+    case Cond.ne: return a !== b;
+    case Cond.lt: return (a | 0) < (b | 0);
+    case Cond.ge: return (a | 0) >= (b | 0);
+    case Cond.le: return (a | 0) <= (b | 0);
+    case Cond.gt: return (a | 0) > (b | 0);
+    case Cond.ltu: return (a >>> 0) < (b >>> 0);
+    case Cond.geu: return (a >>> 0) >= (b >>> 0);
+    case Cond.leu: return (a >>> 0) <= (b >>> 0);
+    case Cond.gtu: return (a >>> 0) > (b >>> 0);
+  }
+  return false;
+}
+
+/** Value of a pure arithmetic op on constants; undefined if `op` is not foldable. */
+export function foldOp(op: Opc, a: number, b: number): number | undefined {
+  switch (op) {
+    case Opc.mov: return a | 0;
+    case Opc.add: return (a + b) | 0;
+    case Opc.sub: return (a - b) | 0;
+    case Opc.mul: return Math.imul(a, b);
+    case Opc.and: return a & b;
+    case Opc.or: return a | b;
+    case Opc.xor: return a ^ b;
+    case Opc.shl: return a << b;
+    case Opc.shr: return (a >>> b) | 0;
+    case Opc.sar: return a >> b;
+    case Opc.rotl: return (a << (b & 31)) | (a >>> ((32 - b) & 31));
+    case Opc.rotr: return (a >>> (b & 31)) | (a << ((32 - b) & 31));
+    case Opc.neg: return (-a) | 0;
+    case Opc.not: return ~a;
+    case Opc.ext8s: return (a << 24) >> 24;
+    case Opc.ext8u: return a & 0xff;
+    case Opc.ext16s: return (a << 16) >> 16;
+    case Opc.ext16u: return a & 0xffff;
+    case Opc.mulhu: return mulhu(a, b);
+    case Opc.mulhs: return mulhs(a, b);
+  }
+  return undefined;
+}
+
+/** High 32 bits of the unsigned 64-bit product, exact with doubles. */
+export function mulhu(a: number, b: number): number {
+  const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
+  const mid = ah * bl + ((al * bl) >>> 16);
+  const mid2 = al * bh + (mid & 0xffff);
+  return (ah * bh + Math.floor(mid / 65536) + Math.floor(mid2 / 65536)) | 0;
+}
+export function mulhs(a: number, b: number): number {
+  return (mulhu(a, b) - (a < 0 ? b : 0) - (b < 0 ? a : 0)) | 0;
+}
+
+function isPureValueOp(op: Opc): boolean {
+  return op <= Opc.movcond;
+}
+
+export function optimize(f: IrFunc): void {
+  propagate(f);
+  eliminateDead(f);
+}
+
+function propagate(f: IrFunc): void {
+  const repl = new Map<Temp, Temp>();
+  const out: IrOp[] = [];
+  const cv = (t: Temp) => f.constValue(t);
+  const kill = (d: Temp) => {
+    repl.delete(d);
+    for (const [k, v] of repl) if (v === d) repl.delete(k);
+  };
+  const killGlobals = () => {
+    for (const [k, v] of repl) if (isGlobal(k) || isGlobal(v)) repl.delete(k);
+  };
+  for (const o of f.ops) {
+    const { nout, nin } = opShape(o);
+    const args = o.args.slice();
+    for (let i = nout; i < nout + nin; i++) {
+      const r = repl.get(args[i]);
+      if (r !== undefined) args[i] = r;
+    }
+    let n: IrOp = { op: o.op, args };
+    if (o.op === Opc.label) { repl.clear(); out.push(n); continue; }
+    if (o.op === Opc.call) {
+      const flags = f.helpers[callHelper(n)].flags;
+      if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) killGlobals();
+      if (args[0] >= 0) kill(args[0]);
+      out.push(n);
+      continue;
+    }
+    if (o.op === Opc.brcond && isConst(args[0]) && isConst(args[1])) {
+      if (evalCond(args[2], cv(args[0]), cv(args[1]))) out.push({ op: Opc.br, args: [args[3]] });
+      continue;
+    }
+    if (isPureValueOp(o.op)) n = simplify(f, n);
+    if (nout === 1 && args[0] >= 0) {
+      const d = n.args[0];
+      kill(d);
+      if (n.op === Opc.mov && n.args[1] !== d) repl.set(d, n.args[1]);
+      if (n.op === Opc.mov && n.args[1] === d) continue;
+    }
+    out.push(n);
+  }
+  f.ops = out;
+}
+
+/** Constant-fold and simplify one pure op; returns the op to keep. */
+function simplify(f: IrFunc, o: IrOp): IrOp {
+  const a = o.args;
+  const d = a[0];
+  const mov = (src: Temp): IrOp => ({ op: Opc.mov, args: [d, src] });
+  const k = (v: number): IrOp => mov(f.const(v));
+  const c1 = isConst(a[1]), c2 = a.length > 2 && isConst(a[2]);
+  const v1 = c1 ? f.constValue(a[1]) : 0, v2 = c2 ? f.constValue(a[2]) : 0;
+  switch (o.op) {
+    case Opc.setcond:
+      if (c1 && c2) return k(evalCond(a[3], v1, v2) ? 1 : 0);
+      return o;
+    case Opc.movcond:
+      if (c1 && c2) return mov(evalCond(a[5], v1, v2) ? a[3] : a[4]);
+      if (a[3] === a[4]) return mov(a[3]);
+      return o;
+    case Opc.mov: case Opc.neg: case Opc.not: case Opc.ext8s: case Opc.ext8u: case Opc.ext16s: case Opc.ext16u:
+      if (c1) return k(foldOp(o.op, v1, 0)!);
+      return o;
+  }
+  if (c1 && c2) {
+    const v = foldOp(o.op, v1, v2);
+    if (v !== undefined) return k(v);
+  }
+  switch (o.op) {
+    case Opc.add: case Opc.or: case Opc.xor:
+      if (c2 && v2 === 0) return mov(a[1]);
+      if (c1 && v1 === 0) return mov(a[2]);
+      if (o.op === Opc.xor && a[1] === a[2]) return k(0);
+      if (o.op === Opc.or && a[1] === a[2]) return mov(a[1]);
+      break;
+    case Opc.sub:
+      if (c2 && v2 === 0) return mov(a[1]);
+      if (a[1] === a[2]) return k(0);
+      break;
+    case Opc.shl: case Opc.shr: case Opc.sar: case Opc.rotl: case Opc.rotr:
+      if (c2 && (v2 & 31) === 0) return mov(a[1]);
+      break;
+    case Opc.and:
+      if ((c2 && v2 === 0) || (c1 && v1 === 0)) return k(0);
+      if (c2 && v2 === -1) return mov(a[1]);
+      if (c1 && v1 === -1) return mov(a[2]);
+      if (a[1] === a[2]) return mov(a[1]);
+      break;
+    case Opc.mul:
+      if ((c2 && v2 === 0) || (c1 && v1 === 0)) return k(0);
+      if (c2 && v2 === 1) return mov(a[1]);
+      if (c1 && v1 === 1) return mov(a[2]);
+      break;
+  }
+  return o;
+}
+
+/**
+ * Backward liveness. Globals are live at every exit and at every op that can fault or call
+ * out (the CPU state must be exact there); everything is live at labels and branches
+ * (conservative across blocks).
+ */
+function eliminateDead(f: IrFunc): void {
+  const nLocal = f.nextLocal;
+  const live = new Uint8Array(nLocal);
+  const allGlobals = () => live.fill(1, 0, GLOBAL_LIMIT);
+  const kept: IrOp[] = [];
+  for (let i = f.ops.length - 1; i >= 0; i--) {
+    const o = f.ops[i];
+    const { nout, nin } = opShape(o);
+    switch (o.op) {
+      case Opc.exit: live.fill(0); allGlobals(); kept.push(o); continue;
+      case Opc.label: case Opc.br: case Opc.brcond: live.fill(1); break;
+      case Opc.ld: case Opc.st: allGlobals(); break;
+      case Opc.call: {
+        const flags = f.helpers[callHelper(o)].flags;
+        if (flags & CallFlags.PURE) {
+          if (o.args[0] < 0 || !live[o.args[0]]) continue;
+        } else allGlobals();
+        break;
+      }
+      case Opc.insn_start: kept.push(o); continue;
+      default:
+        if (nout === 1 && !live[o.args[0]]) continue;
+    }
+    for (let j = 0; j < nout; j++) if (o.args[j] >= 0 && o.args[j] < CONST_BASE) live[o.args[j]] = 0;
+    for (let j = nout; j < nout + nin; j++) if (o.args[j] < CONST_BASE) live[o.args[j]] = 1;
+    kept.push(o);
+  }
+  f.ops = kept.reverse();
+}

@@ -1,0 +1,125 @@
+// The i386 CPU as seen by helpers and the exec loop: state array, memory, port I/O,
+// and the pending-exception record that a thrown CpuFault refers to.
+import { computeEflags } from './cc';
+import { Memory } from './mmu';
+import {
+  CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_TF, HF_ADDSEG, HF_CPL_MASK, HF_CS32,
+  HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS, STATE_SIZE,
+  IDTR_LIMIT, GDTR_LIMIT, EIP,
+} from './state';
+
+export interface PortIo {
+  in(port: number, size: 1 | 2 | 4): number;
+  out(port: number, size: 1 | 2 | 4, value: number): void;
+}
+
+/** Thrown (one preallocated instance) to unwind a guest exception out of generated code. */
+export class CpuFault { readonly kind = 'cpu-fault'; }
+export const CPU_FAULT = new CpuFault();
+
+/** Hooks into the exec loop for helpers that change how code runs. */
+export interface CpuHooks {
+  /** Mode bits or memory mapping changed: TBs must be looked up again (no chaining from here). */
+  modeChanged(): void;
+  /** Time for rdtsc, in guest cycles. */
+  tsc(): number;
+  /** Log an unimplemented opcode once (`-d unimp`). */
+  unimplemented(eip: number, what: string): void;
+}
+
+export class X86Cpu {
+  readonly s = new Int32Array(STATE_SIZE);
+  /** Pending exception: vector, error code (-1: none), EIP to push, and whether it is int n. */
+  excVector = -1;
+  excError = -1;
+  excEip = 0;
+  excSoft = false;
+  /** Set when the fault was an SMC restart rather than a guest exception. */
+  smcRestart = false;
+  halted = false;
+  /** A20 line: when off, address bit 20 is forced to 0 (reserved for later; kept for port 0x92). */
+  a20 = true;
+  msrTscOffset = 0;
+  hooks: CpuHooks = { modeChanged: () => undefined, tsc: () => 0, unimplemented: () => undefined };
+
+  constructor(readonly mem: Memory, readonly io: PortIo) {
+    this.reset();
+  }
+
+  reset(): void {
+    this.s.fill(0);
+    this.s[CR0] = CR0_ET;
+    this.s[EFLAGS] = 2;
+    this.s[GDTR_LIMIT] = 0xffff;
+    this.s[IDTR_LIMIT] = 0xffff;
+    for (let i = 0; i < 6; i++) this.s[SEG_LIMIT + i] = 0xffff;
+    this.s[SEG_ATTR + SEG_CS] = 0x9b00;
+    this.s[EIP] = 0xfff0;
+    this.halted = false;
+    this.excVector = -1;
+    this.updateHflags();
+  }
+
+  /** Raise a guest exception: records it and unwinds to the exec loop. */
+  raise(vector: number, error: number, eip: number, soft = false): never {
+    this.excVector = vector;
+    this.excError = error;
+    this.excEip = eip;
+    this.excSoft = soft;
+    throw CPU_FAULT;
+  }
+
+  getEflags(): number {
+    const s = this.s;
+    return (s[EFLAGS] & ~CC_MASK) | computeEflags(s[CC_OP], s[CC_DST], s[CC_SRC], s[CC_SRC2]) | 2;
+  }
+
+  /** Write EFLAGS bits selected by `mask` (the arithmetic ones go to the lazy state). */
+  setEflags(v: number, mask: number): void {
+    const s = this.s;
+    const cur = this.getEflags();
+    const nv = (cur & ~mask) | (v & mask);
+    s[CC_OP] = 0;
+    s[CC_SRC] = nv & CC_MASK;
+    s[CC_DST] = 0;
+    s[CC_SRC2] = 0;
+    const old = s[EFLAGS];
+    s[EFLAGS] = (nv & ~CC_MASK & ~0x8028) | 2;
+    if ((old ^ s[EFLAGS]) & FLAG_TF) this.updateHflags();
+  }
+
+  get cpl(): number { return this.s[HFLAGS] & HF_CPL_MASK; }
+
+  /** Recompute the translation-relevant mode bits after a segment, CR0 or EFLAGS.TF change. */
+  updateHflags(): void {
+    const s = this.s;
+    let h = s[HFLAGS] & (HF_CPL_MASK | 0x80); // CPL and INHIBIT_IRQ are maintained by their writers
+    if (s[SEG_ATTR + SEG_CS] & DESC_B) h |= HF_CS32;
+    if (s[SEG_ATTR + SEG_SS] & DESC_B) h |= HF_SS32;
+    if (s[SEG_BASE + SEG_DS] | s[SEG_BASE + SEG_ES] | s[SEG_BASE + SEG_SS]) h |= HF_ADDSEG;
+    if (s[CR0] & CR0_PE) h |= HF_PE;
+    if (s[CR0] & CR0_PG) h |= HF_PG;
+    if (s[EFLAGS] & FLAG_TF) h |= HF_TF;
+    s[HFLAGS] = h;
+  }
+
+  setCpl(cpl: number): void {
+    // The TLB does not record U/S: crossing between user and supervisor flushes it.
+    if (((this.s[HFLAGS] & HF_CPL_MASK) === 3) !== (cpl === 3)) this.mem.flushTlb();
+    this.s[HFLAGS] = (this.s[HFLAGS] & ~HF_CPL_MASK) | cpl;
+  }
+
+  /** Load a segment register with a flat descriptor cache (loader, reset paths). */
+  setSegmentFlat(seg: number, sel: number, base: number, limit: number, attr: number): void {
+    const s = this.s;
+    s[SEG_SEL + seg] = sel;
+    s[SEG_BASE + seg] = base;
+    s[SEG_LIMIT + seg] = limit;
+    s[SEG_ATTR + seg] = attr;
+  }
+
+  get eip(): number { return this.s[EIP]; }
+  linearPc(): number { return (this.s[SEG_BASE + SEG_CS] + this.s[EIP]) | 0; }
+}
+
+export { SEG_DS, SEG_ES };

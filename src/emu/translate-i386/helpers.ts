@@ -1,0 +1,544 @@
+// Helpers called from generated code (helper_* in QEMU). Each takes the CPU first.
+// Registered in one table so that the IR refers to them by index.
+import { CallFlags, HelperInfo } from '../tcg/ir';
+import { computeEflags, CcOp } from './cc';
+import { X86Cpu } from './cpu';
+import { EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit, descAttr } from './seg';
+import {
+  CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF,
+  FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_INHIBIT_IRQ, HFLAGS,
+  IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_DS, SEG_ES, SEG_ATTR, SEG_SS, SYSENTER_CS,
+  SYSENTER_EIP, SYSENTER_ESP, DESC_B, TR_BASE, LDTR_SEL, TR_SEL, FLAG_PF, FLAG_SF, CC_MASK,
+} from './state';
+
+export const HELPERS: HelperInfo[] = [];
+export const H: Record<string, number> = {};
+
+function def(name: string, flags: number, fn: (cpu: X86Cpu, ...a: number[]) => number | void): void {
+  H[name] = HELPERS.length;
+  HELPERS.push({ name, fn: fn as HelperInfo['fn'], flags, nargs: fn.length - 1 });
+}
+
+const PURE = CallFlags.PURE;
+const ANY = 0;
+
+def('cc_compute_all', PURE, (_c, op, dst, src, src2) => computeEflags(op, dst, src, src2));
+
+function setFlags(cpu: X86Cpu, f: number): void {
+  cpu.s[CC_OP] = CcOp.EFLAGS; cpu.s[CC_SRC] = f & CC_MASK; cpu.s[CC_DST] = 0; cpu.s[CC_SRC2] = 0;
+}
+function flags(cpu: X86Cpu): number {
+  const s = cpu.s;
+  return computeEflags(s[CC_OP], s[CC_DST], s[CC_SRC], s[CC_SRC2]);
+}
+
+// ---- division (#DE on zero divisor or quotient overflow) ----
+def('divb', ANY, (cpu, v, eip) => {
+  const s = cpu.s;
+  const d = v & 0xff, n = s[R_EAX] & 0xffff;
+  if (d === 0) cpu.raise(EXC_DE, -1, eip);
+  const q = (n / d) | 0;
+  if (q > 0xff) cpu.raise(EXC_DE, -1, eip);
+  s[R_EAX] = (s[R_EAX] & ~0xffff) | ((n % d) << 8) | q;
+});
+def('idivb', ANY, (cpu, v, eip) => {
+  const s = cpu.s;
+  const d = (v << 24) >> 24, n = (s[R_EAX] << 16) >> 16;
+  if (d === 0) cpu.raise(EXC_DE, -1, eip);
+  const q = (n / d) | 0;
+  if (q !== ((q << 24) >> 24)) cpu.raise(EXC_DE, -1, eip);
+  s[R_EAX] = (s[R_EAX] & ~0xffff) | (((n % d) & 0xff) << 8) | (q & 0xff);
+});
+def('divw', ANY, (cpu, v, eip) => {
+  const s = cpu.s;
+  const d = v & 0xffff, n = ((s[R_EDX] & 0xffff) * 65536) + (s[R_EAX] & 0xffff);
+  if (d === 0) cpu.raise(EXC_DE, -1, eip);
+  const q = Math.floor(n / d);
+  if (q > 0xffff) cpu.raise(EXC_DE, -1, eip);
+  s[R_EAX] = (s[R_EAX] & ~0xffff) | q;
+  s[R_EDX] = (s[R_EDX] & ~0xffff) | (n % d);
+});
+def('idivw', ANY, (cpu, v, eip) => {
+  const s = cpu.s;
+  const d = (v << 16) >> 16, n = ((s[R_EDX] & 0xffff) << 16) | (s[R_EAX] & 0xffff);
+  if (d === 0) cpu.raise(EXC_DE, -1, eip);
+  const q = Math.trunc(n / d);
+  if (q !== ((q << 16) >> 16)) cpu.raise(EXC_DE, -1, eip);
+  s[R_EAX] = (s[R_EAX] & ~0xffff) | (q & 0xffff);
+  s[R_EDX] = (s[R_EDX] & ~0xffff) | ((n % d) & 0xffff);
+});
+def('divl', ANY, (cpu, v, eip) => {
+  const s = cpu.s;
+  const d = v >>> 0, hi = s[R_EDX] >>> 0, lo = s[R_EAX] >>> 0;
+  if (d === 0 || hi >= d) cpu.raise(EXC_DE, -1, eip);
+  if (hi === 0) { s[R_EAX] = Math.floor(lo / d) | 0; s[R_EDX] = (lo % d) | 0; return; }
+  const n = (BigInt(hi) << 32n) | BigInt(lo), bd = BigInt(d);
+  s[R_EAX] = Number(n / bd) | 0;
+  s[R_EDX] = Number(n % bd) | 0;
+});
+def('idivl', ANY, (cpu, v, eip) => {
+  const s = cpu.s;
+  if (v === 0) cpu.raise(EXC_DE, -1, eip);
+  const n = (BigInt(s[R_EDX]) << 32n) | BigInt(s[R_EAX] >>> 0), d = BigInt(v | 0);
+  const q = n / d;
+  if (q > 0x7fffffffn || q < -0x80000000n) cpu.raise(EXC_DE, -1, eip);
+  s[R_EAX] = Number(q) | 0;
+  s[R_EDX] = Number(n % d) | 0;
+});
+
+// ---- rotates through carry and double shifts: return the result, set flags ----
+def('rcl', ANY, (cpu, size, v, count) => {
+  const bits = 8 << size;
+  count &= 31;
+  count = bits === 32 ? count : count % (bits + 1);
+  if (count === 0) return v;
+  const f = flags(cpu);
+  let cf = f & 1;
+  let r = bits === 32 ? v >>> 0 : v & ((1 << bits) - 1);
+  for (let i = 0; i < count; i++) {
+    const out = (r >>> (bits - 1)) & 1;
+    r = bits === 32 ? ((r << 1) | cf) >>> 0 : ((r << 1) | cf) & ((1 << bits) - 1);
+    cf = out;
+  }
+  const of = ((r >>> (bits - 1)) & 1) ^ cf;
+  setFlags(cpu, (f & ~(FLAG_CF | FLAG_OF)) | cf | (of ? FLAG_OF : 0));
+  return r | 0;
+});
+def('rcr', ANY, (cpu, size, v, count) => {
+  const bits = 8 << size;
+  count &= 31;
+  count = bits === 32 ? count : count % (bits + 1);
+  if (count === 0) return v;
+  const f = flags(cpu);
+  let cf = f & 1;
+  let r = bits === 32 ? v >>> 0 : v & ((1 << bits) - 1);
+  for (let i = 0; i < count; i++) {
+    const out = r & 1;
+    r = (r >>> 1) | (cf << (bits - 1));
+    if (bits === 32) r >>>= 0;
+    cf = out;
+  }
+  const of = ((r >>> (bits - 1)) ^ (r >>> (bits - 2))) & 1;
+  setFlags(cpu, (f & ~(FLAG_CF | FLAG_OF)) | cf | (of ? FLAG_OF : 0));
+  return r | 0;
+});
+/** shld/shrd: `left` selects the direction; 16-bit counts above 16 follow QEMU (bits of src repeat). */
+function shiftDouble(cpu: X86Cpu, left: boolean, size: number, dst: number, src: number, count: number): number {
+  count &= 31;
+  if (count === 0) return dst;
+  const bits = 8 << size;
+  let r: number, cf: number;
+  if (bits === 32) {
+    const x = (BigInt(dst >>> 0) << 32n) | BigInt(src >>> 0);
+    if (left) {
+      r = Number((x << BigInt(count)) >> 32n & 0xffffffffn) | 0;
+      cf = (dst >>> (32 - count)) & 1;
+    } else {
+      const y = (BigInt(src >>> 0) << 32n) | BigInt(dst >>> 0);
+      r = Number((y >> BigInt(count)) & 0xffffffffn) | 0;
+      cf = (dst >>> (count - 1)) & 1;
+    }
+  } else {
+    // 16-bit: operate on a 48-bit pattern dst:src:dst as QEMU does for counts > 16
+    const d = BigInt(dst & 0xffff), sv = BigInt(src & 0xffff);
+    if (left) {
+      const x = (d << 32n) | (sv << 16n) | d;
+      r = Number((x << BigInt(count)) >> 32n & 0xffffn);
+      cf = Number((x << BigInt(count - 1)) >> 47n & 1n);
+    } else {
+      const x = (d << 32n) | (sv << 16n) | d;
+      const y = ((sv << 32n) | (d << 16n)) | 0n;
+      const z = (d | (sv << 16n) | (d << 32n));
+      r = Number((z >> BigInt(count)) & 0xffffn);
+      cf = Number((z >> BigInt(count - 1)) & 1n);
+      void x; void y;
+    }
+  }
+  const f = computeEflags(CcOp.LOGIC + size, r, 0, 0);
+  const sign = (r >>> (bits - 1)) & 1;
+  const of = sign ^ ((dst >>> (bits - 1)) & 1);
+  setFlags(cpu, (f & ~(FLAG_CF | FLAG_OF | FLAG_AF)) | cf | (of ? FLAG_OF : 0));
+  return r;
+}
+def('shld', ANY, (cpu, size, dst, src, count) => shiftDouble(cpu, true, size, dst, src, count));
+def('shrd', ANY, (cpu, size, dst, src, count) => shiftDouble(cpu, false, size, dst, src, count));
+
+// ---- bit scans: ZF=1 and destination unchanged on a zero source ----
+def('bsf', ANY, (cpu, v, old) => {
+  setFlags(cpu, computeEflags(CcOp.LOGIC + 2, v, 0, 0));
+  return v === 0 ? old : 31 - Math.clz32(v & -v);
+});
+def('bsr', ANY, (cpu, v, old) => {
+  setFlags(cpu, computeEflags(CcOp.LOGIC + 2, v, 0, 0));
+  return v === 0 ? old : 31 - Math.clz32(v);
+});
+
+// ---- BCD adjust ----
+def('daa', ANY, (cpu) => {
+  const s = cpu.s; const f = flags(cpu);
+  let al = s[R_EAX] & 0xff; const oldAl = al, oldCf = f & FLAG_CF;
+  let cf = 0, af = 0;
+  if ((al & 0xf) > 9 || (f & FLAG_AF)) { al = (al + 6) & 0xff; af = FLAG_AF; }
+  if (oldAl > 0x99 || oldCf) { al = (al + 0x60) & 0xff; cf = FLAG_CF; }
+  s[R_EAX] = (s[R_EAX] & ~0xff) | al;
+  setFlags(cpu, (computeEflags(CcOp.LOGIC, al, 0, 0) & ~(FLAG_CF | FLAG_AF)) | cf | af | (f & FLAG_OF));
+});
+def('das', ANY, (cpu) => {
+  const s = cpu.s; const f = flags(cpu);
+  let al = s[R_EAX] & 0xff; const oldAl = al, oldCf = f & FLAG_CF;
+  let cf = 0, af = 0;
+  if ((al & 0xf) > 9 || (f & FLAG_AF)) { af = FLAG_AF; if (al < 6 || oldCf) cf = FLAG_CF; al = (al - 6) & 0xff; }
+  if (oldAl > 0x99 || oldCf) { al = (al - 0x60) & 0xff; cf = FLAG_CF; }
+  s[R_EAX] = (s[R_EAX] & ~0xff) | al;
+  setFlags(cpu, (computeEflags(CcOp.LOGIC, al, 0, 0) & ~(FLAG_CF | FLAG_AF)) | cf | af | (f & FLAG_OF));
+});
+function asciiAdjust(cpu: X86Cpu, sub: boolean): void {
+  const s = cpu.s; const f = flags(cpu);
+  let ax = s[R_EAX] & 0xffff;
+  let fl = f & ~(FLAG_CF | FLAG_AF);
+  if ((ax & 0xf) > 9 || (f & FLAG_AF)) {
+    ax = sub ? ((ax - 6) & 0xff) | (((ax >> 8) - 1 & 0xff) << 8) : ((ax + 0x106) & 0xffff);
+    fl |= FLAG_CF | FLAG_AF;
+  }
+  ax &= 0xff0f;
+  s[R_EAX] = (s[R_EAX] & ~0xffff) | ax;
+  setFlags(cpu, fl);
+}
+def('aaa', ANY, (cpu) => asciiAdjust(cpu, false));
+def('aas', ANY, (cpu) => asciiAdjust(cpu, true));
+def('aam', ANY, (cpu, base, eip) => {
+  const s = cpu.s;
+  if ((base & 0xff) === 0) cpu.raise(EXC_DE, -1, eip);
+  const al = s[R_EAX] & 0xff;
+  const r = ((((al / base) | 0) & 0xff) << 8) | (al % base);
+  s[R_EAX] = (s[R_EAX] & ~0xffff) | r;
+  setFlags(cpu, computeEflags(CcOp.LOGIC, r & 0xff, 0, 0));
+});
+def('aad', ANY, (cpu, base) => {
+  const s = cpu.s;
+  const ax = s[R_EAX];
+  const al = (((ax >> 8) & 0xff) * base + (ax & 0xff)) & 0xff;
+  s[R_EAX] = (ax & ~0xffff) | al;
+  setFlags(cpu, computeEflags(CcOp.LOGIC, al, 0, 0));
+});
+
+// ---- flags register ----
+def('pushf_value', ANY, (cpu) => cpu.getEflags() & ~(FLAG_RF | 0x20000));
+def('popf', ANY, (cpu, v, size, eip) => {
+  const s = cpu.s;
+  const cpl = cpu.cpl, iopl = (s[EFLAGS] >> 12) & 3;
+  let mask = FLAG_TF | FLAG_NT | FLAG_AC | FLAG_ID | FLAG_DF | CC_MASK;
+  if (cpl === 0) mask |= FLAG_IOPL | FLAG_IF;
+  else if (cpl <= iopl) mask |= FLAG_IF;
+  if (size === 2) mask &= 0xffff;
+  void eip;
+  cpu.setEflags(v, mask);
+  cpu.updateHflags();
+});
+def('cli', ANY, (cpu, eip) => {
+  if (cpu.cpl > ((cpu.s[EFLAGS] >> 12) & 3)) cpu.raise(EXC_GP, 0, eip);
+  cpu.s[EFLAGS] &= ~FLAG_IF;
+});
+def('sti', ANY, (cpu, eip) => {
+  if (cpu.cpl > ((cpu.s[EFLAGS] >> 12) & 3)) cpu.raise(EXC_GP, 0, eip);
+  if (!(cpu.s[EFLAGS] & FLAG_IF)) cpu.s[HFLAGS] |= HF_INHIBIT_IRQ;
+  cpu.s[EFLAGS] |= FLAG_IF;
+});
+def('set_inhibit_irq', ANY, (cpu) => { cpu.s[HFLAGS] |= HF_INHIBIT_IRQ; });
+def('clear_inhibit_irq', ANY, (cpu) => { cpu.s[HFLAGS] &= ~HF_INHIBIT_IRQ; });
+
+// ---- privileged and system instructions ----
+function requireCpl0(cpu: X86Cpu, eip: number): void { if (cpu.cpl !== 0) cpu.raise(EXC_GP, 0, eip); }
+
+def('hlt', ANY, (cpu, eip) => { requireCpl0(cpu, eip); cpu.halted = true; });
+def('raise', ANY, (cpu, vector, error, eip) => cpu.raise(vector, error, eip));
+def('raise_soft', ANY, (cpu, vector, nextEip) => cpu.raise(vector, -1, nextEip, true));
+def('into', ANY, (cpu, nextEip) => { if (flags(cpu) & FLAG_OF) cpu.raise(4, -1, nextEip, true); });
+def('unimp', ANY, (cpu, eip, opcode) => { cpu.hooks.unimplemented(eip, opcode.toString(16)); cpu.raise(EXC_UD, -1, eip); });
+
+def('fpu_missing', ANY, (cpu, eip) => cpu.raise(cpu.s[CR0] & (4 | CR0_TS) ? 7 : EXC_UD, -1, eip));
+def('load_seg', ANY, (cpu, seg, sel, eip) => loadSegment(cpu, seg, sel, eip));
+def('ljmp', ANY, (cpu, sel, off, eip) => farJump(cpu, sel, off, eip));
+def('lcall', ANY, (cpu, sel, off, next, size, eip) => farCall(cpu, sel, off, next, size, eip));
+def('lret', ANY, (cpu, size, imm, eip) => farReturn(cpu, size, imm, eip));
+def('iret', ANY, (cpu, size, eip) => iret(cpu, size, eip));
+
+def('lgdt', ANY, (cpu, addr, size, eip) => {
+  requireCpl0(cpu, eip);
+  const limit = cpu.mem.ld(addr, 1, eip), base = cpu.mem.ld(addr + 2, 2, eip);
+  cpu.s[GDTR_LIMIT] = limit; cpu.s[GDTR_BASE] = size === 2 ? base & 0xffffff : base;
+});
+def('lidt', ANY, (cpu, addr, size, eip) => {
+  requireCpl0(cpu, eip);
+  const limit = cpu.mem.ld(addr, 1, eip), base = cpu.mem.ld(addr + 2, 2, eip);
+  cpu.s[IDTR_LIMIT] = limit; cpu.s[IDTR_BASE] = size === 2 ? base & 0xffffff : base;
+});
+def('sgdt', ANY, (cpu, addr, eip) => { cpu.mem.st(addr, cpu.s[GDTR_LIMIT], 1, eip); cpu.mem.st(addr + 2, cpu.s[GDTR_BASE], 2, eip); });
+def('sidt', ANY, (cpu, addr, eip) => { cpu.mem.st(addr, cpu.s[IDTR_LIMIT], 1, eip); cpu.mem.st(addr + 2, cpu.s[IDTR_BASE], 2, eip); });
+def('lldt', ANY, (cpu, sel, eip) => { requireCpl0(cpu, eip); loadLdt(cpu, sel, eip); });
+def('ltr', ANY, (cpu, sel, eip) => { requireCpl0(cpu, eip); loadTr(cpu, sel, eip); });
+def('sldt', ANY, (cpu) => cpu.s[LDTR_SEL]);
+def('str', ANY, (cpu) => cpu.s[TR_SEL]);
+void TR_BASE;
+
+function writeCr0(cpu: X86Cpu, v: number): void {
+  const s = cpu.s;
+  const old = s[CR0];
+  s[CR0] = v | 0x10;
+  if ((old ^ v) & (CR0_PG | CR0_PE | 0x10000)) cpu.mem.flushTlb();
+  cpu.updateHflags();
+  cpu.hooks.modeChanged();
+}
+def('mov_to_cr', ANY, (cpu, n, v, eip) => {
+  requireCpl0(cpu, eip);
+  const s = cpu.s;
+  switch (n) {
+    case 0:
+      if ((v & CR0_PG) && !(v & CR0_PE)) cpu.raise(EXC_GP, 0, eip);
+      writeCr0(cpu, v); break;
+    case 2: s[CR2] = v; break;
+    case 3: s[CR3] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
+    case 4:
+      if (v & ~0x6f9) cpu.raise(EXC_GP, 0, eip); // only the bits of the features we report
+      s[CR4] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
+    default: cpu.raise(EXC_UD, -1, eip);
+  }
+});
+def('mov_from_cr', ANY, (cpu, n, eip) => {
+  requireCpl0(cpu, eip);
+  if (n === 1 || n > 4) cpu.raise(EXC_UD, -1, eip);
+  return cpu.s[CR0 + n];
+});
+def('mov_to_dr', ANY, (cpu, n, v, eip) => {
+  requireCpl0(cpu, eip);
+  if (n === 4 || n === 5) n += 2;
+  cpu.s[DR0 + n] = n === 6 ? (v | 0xffff0ff0) : n === 7 ? (v | 0x400) : v;
+});
+def('mov_from_dr', ANY, (cpu, n, eip) => {
+  requireCpl0(cpu, eip);
+  if (n === 4 || n === 5) n += 2;
+  const v = cpu.s[DR0 + n];
+  return n === 6 ? v | 0xffff0ff0 : n === 7 ? v | 0x400 : v;
+});
+def('lmsw', ANY, (cpu, v, eip) => {
+  requireCpl0(cpu, eip);
+  const cr0 = cpu.s[CR0];
+  writeCr0(cpu, (cr0 & ~0xe) | (v & 0xf) | (cr0 & 1));
+});
+def('smsw', ANY, (cpu) => cpu.s[CR0] & 0xffff);
+def('clts', ANY, (cpu, eip) => { requireCpl0(cpu, eip); cpu.s[CR0] &= ~CR0_TS; });
+def('invlpg', ANY, (cpu, addr, eip) => { requireCpl0(cpu, eip); cpu.mem.flushTlbPage(addr); cpu.hooks.modeChanged(); });
+def('wbinvd', ANY, (cpu, eip) => { requireCpl0(cpu, eip); });
+
+/** lar/lsl/verr/verw: return -1 when the selector does not qualify (ZF=0), else the value (ZF=1). */
+function accessibleDescriptor(cpu: X86Cpu, sel: number, eip: number, forLsl: boolean): [number, number] | null {
+  if ((sel & 0xfffc) === 0 || descriptorAddr(cpu, sel) === -1) return null;
+  const [lo, hi] = readDescriptor(cpu, sel, eip);
+  const type = (hi >> 8) & 0x1f;
+  const dpl = (hi >> 13) & 3;
+  if (!(type & 0x10)) {
+    const okSys = forLsl ? [1, 2, 3, 9, 0xb] : [1, 2, 3, 4, 5, 9, 0xb, 0xc];
+    if (!okSys.includes(type)) return null;
+  }
+  const conforming = (type & 0x1c) === 0x1c;
+  if (!conforming && (dpl < cpu.cpl || dpl < (sel & 3))) return null;
+  return [lo, hi];
+}
+function setZf(cpu: X86Cpu, z: boolean): void {
+  const f = flags(cpu);
+  setFlags(cpu, z ? f | FLAG_ZF : f & ~FLAG_ZF);
+}
+def('lar', ANY, (cpu, sel, old, eip) => {
+  const d = accessibleDescriptor(cpu, sel & 0xffff, eip, false);
+  setZf(cpu, d !== null);
+  return d ? d[1] & 0x00f0ff00 : old;
+});
+def('lsl', ANY, (cpu, sel, old, eip) => {
+  const d = accessibleDescriptor(cpu, sel & 0xffff, eip, true);
+  setZf(cpu, d !== null);
+  return d ? descLimit(d[0], d[1]) : old;
+});
+def('verr', ANY, (cpu, sel, eip) => {
+  const d = accessibleDescriptor(cpu, sel & 0xffff, eip, false);
+  const t = d ? (d[1] >> 8) & 0x1f : 0;
+  setZf(cpu, d !== null && (t & 0x10) !== 0 && ((t & 8) === 0 || (t & 2) !== 0));
+});
+def('verw', ANY, (cpu, sel, eip) => {
+  const d = accessibleDescriptor(cpu, sel & 0xffff, eip, false);
+  const t = d ? (d[1] >> 8) & 0x1f : 0;
+  setZf(cpu, d !== null && (t & 0x18) === 0x10 && (t & 2) !== 0);
+});
+def('arpl', ANY, (cpu, dst, src) => {
+  const f = flags(cpu);
+  if ((dst & 3) < (src & 3)) { setFlags(cpu, f | FLAG_ZF); return (dst & ~3) | (src & 3); }
+  setFlags(cpu, f & ~FLAG_ZF);
+  return dst;
+});
+void descAttr;
+
+// ---- CPUID, MSRs, TSC ----
+/** Features we implement: FPU is not (yet), so leaf 1 EDX reports DE, PSE, TSC, MSR, CX8, SEP, PGE, CMOV. */
+export const CPUID_1_EDX = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
+def('cpuid', ANY, (cpu) => {
+  const s = cpu.s;
+  const leaf = s[R_EAX] >>> 0;
+  const str = (t: string, i: number) => t.charCodeAt(i) | (t.charCodeAt(i + 1) << 8) | (t.charCodeAt(i + 2) << 16) | (t.charCodeAt(i + 3) << 24);
+  let a = 0, b = 0, c = 0, d = 0;
+  const vendor = 'GenuineIntel';
+  if (leaf === 0) { a = 1; b = str(vendor, 0); d = str(vendor, 4); c = str(vendor, 8); }
+  else if (leaf === 1) { a = 0x633; b = 0; c = 0; d = CPUID_1_EDX; } // family 6, model 3 (Pentium II class)
+  else if (leaf === 0x80000000) { a = 0x80000004 | 0; }
+  else if (leaf >= 0x80000002 && leaf <= 0x80000004) {
+    const name = 'tcg86 i686 translated CPU'.padEnd(48, '\0');
+    const o = (leaf - 0x80000002) * 16;
+    a = str(name, o); b = str(name, o + 4); c = str(name, o + 8); d = str(name, o + 12);
+  }
+  s[R_EAX] = a; s[R_EBX] = b; s[R_ECX] = c; s[R_EDX] = d;
+});
+def('rdtsc', ANY, (cpu, eip) => {
+  if ((cpu.s[CR4] & 4) && cpu.cpl !== 0) cpu.raise(EXC_GP, 0, eip);
+  const t = cpu.hooks.tsc() + cpu.msrTscOffset;
+  cpu.s[R_EAX] = t % 4294967296 | 0;
+  cpu.s[R_EDX] = Math.floor(t / 4294967296) | 0;
+});
+def('rdmsr', ANY, (cpu, eip) => {
+  requireCpl0(cpu, eip);
+  const s = cpu.s;
+  let v = 0, hi = 0;
+  switch (s[R_ECX] >>> 0) {
+    case 0x10: { const t = cpu.hooks.tsc() + cpu.msrTscOffset; v = t % 4294967296 | 0; hi = Math.floor(t / 4294967296) | 0; break; }
+    case 0x174: v = s[SYSENTER_CS]; break;
+    case 0x175: v = s[SYSENTER_ESP]; break;
+    case 0x176: v = s[SYSENTER_EIP]; break;
+    case 0x1b: v = 0xfee00900 | 0; break; // APIC base (no APIC enabled in CPUID; value as on reset)
+    default: cpu.raise(EXC_GP, 0, eip);
+  }
+  s[R_EAX] = v; s[R_EDX] = hi;
+});
+def('wrmsr', ANY, (cpu, eip) => {
+  requireCpl0(cpu, eip);
+  const s = cpu.s;
+  const v = s[R_EAX];
+  switch (s[R_ECX] >>> 0) {
+    case 0x10: cpu.msrTscOffset = (s[R_EDX] >>> 0) * 4294967296 + (v >>> 0) - cpu.hooks.tsc(); break;
+    case 0x174: s[SYSENTER_CS] = v & 0xffff; break;
+    case 0x175: s[SYSENTER_ESP] = v; break;
+    case 0x176: s[SYSENTER_EIP] = v; break;
+    case 0x1b: break;
+    default: cpu.raise(EXC_GP, 0, eip);
+  }
+});
+void EFER;
+
+// ---- port I/O with the IOPL / CPL check ----
+function ioAllowed(cpu: X86Cpu, eip: number): void {
+  if ((cpu.s[CR0] & CR0_PE) && cpu.cpl > ((cpu.s[EFLAGS] >> 12) & 3)) cpu.raise(EXC_GP, 0, eip);
+}
+def('in', ANY, (cpu, port, size, eip) => { ioAllowed(cpu, eip); return cpu.io.in(port & 0xffff, (1 << size) as 1 | 2 | 4); });
+def('out', ANY, (cpu, port, size, v, eip) => { ioAllowed(cpu, eip); cpu.io.out(port & 0xffff, (1 << size) as 1 | 2 | 4, v); });
+
+// ---- bound, cmpxchg8b ----
+def('bound', ANY, (cpu, v, addr, size, eip) => {
+  const lo = cpu.mem.ld(addr, size === 2 ? 5 : 2, eip), hi = cpu.mem.ld(addr + (size === 2 ? 2 : 4), size === 2 ? 5 : 2, eip);
+  const x = size === 2 ? (v << 16) >> 16 : v;
+  if (x < lo || x > hi) cpu.raise(EXC_BR, -1, eip);
+});
+def('cmpxchg8b', ANY, (cpu, addr, eip) => {
+  const s = cpu.s;
+  const lo = cpu.mem.ld(addr, 2, eip), hi = cpu.mem.ld(addr + 4, 2, eip);
+  const f = flags(cpu);
+  if (lo === s[R_EAX] && hi === s[R_EDX]) {
+    cpu.mem.st(addr, s[R_EBX], 2, eip); cpu.mem.st(addr + 4, s[R_ECX], 2, eip);
+    setFlags(cpu, f | FLAG_ZF);
+  } else {
+    cpu.mem.st(addr, lo, 2, eip); cpu.mem.st(addr + 4, hi, 2, eip); // always writes, as the CPU does
+    s[R_EAX] = lo; s[R_EDX] = hi;
+    setFlags(cpu, f & ~FLAG_ZF);
+  }
+});
+
+// ---- string instructions: one helper, parameters packed in `kind` ----
+export const STR_MOVS = 0, STR_CMPS = 1, STR_STOS = 2, STR_LODS = 3, STR_SCAS = 4, STR_INS = 5, STR_OUTS = 6;
+/** kind = op | size << 4 | rep << 6 (0 none, 1 repe/rep, 2 repne) | addr16 << 8 | seg << 9 */
+def('string', ANY, (cpu, kind, eip) => stringOp(cpu, kind, eip));
+
+/** Iterations done per helper call before returning to let interrupts in (the insn restarts). */
+const STRING_CHUNK = 16384;
+
+function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
+  const s = cpu.s, mem = cpu.mem;
+  const op = kind & 0xf, size = (kind >> 4) & 3, rep = (kind >> 6) & 3, a16 = (kind >> 8) & 1, seg = (kind >> 9) & 7;
+  const n = 1 << size;
+  const amask = a16 ? 0xffff : -1;
+  const step = s[EFLAGS] & FLAG_DF ? -n : n;
+  const srcBase = s[SEG_BASE + seg], esBase = s[SEG_BASE + SEG_ES];
+  let count = rep ? s[R_ECX] & amask : 1;
+  if (rep && count === 0) return 0;
+  const put = (r: number, v: number) => { s[r] = (s[r] & ~amask) | (v & amask); };
+  let iters = 0;
+  for (;;) {
+    const si = s[R_ESI] & amask, di = s[R_EDI] & amask;
+    let stop = false;
+    switch (op) {
+      case STR_MOVS: mem.st(esBase + di | 0, mem.ld(srcBase + si | 0, size, eip), size, eip); put(R_ESI, si + step); put(R_EDI, di + step); break;
+      case STR_STOS: mem.st(esBase + di | 0, s[R_EAX], size, eip); put(R_EDI, di + step); break;
+      case STR_LODS: {
+        const v = mem.ld(srcBase + si | 0, size, eip);
+        s[R_EAX] = size === 2 ? v : size === 1 ? (s[R_EAX] & ~0xffff) | v : (s[R_EAX] & ~0xff) | v;
+        put(R_ESI, si + step); break;
+      }
+      case STR_CMPS: case STR_SCAS: {
+        const a = op === STR_CMPS ? mem.ld(srcBase + si | 0, size, eip) : s[R_EAX] & (size === 2 ? -1 : (1 << (8 << size)) - 1);
+        const b = mem.ld(esBase + di | 0, size, eip);
+        s[CC_OP] = CcOp.SUB + size; s[CC_DST] = (a - b) | 0; s[CC_SRC] = b; s[CC_SRC2] = 0;
+        if (op === STR_CMPS) put(R_ESI, si + step);
+        put(R_EDI, di + step);
+        const z = ((a - b) & (size === 2 ? -1 : (1 << (8 << size)) - 1)) === 0;
+        if ((rep === 1 && !z) || (rep === 2 && z)) stop = true;
+        break;
+      }
+      case STR_INS: {
+        const v = cpu.io.in(s[R_EDX] & 0xffff, n as 1 | 2 | 4);
+        mem.st(esBase + di | 0, v, size, eip); put(R_EDI, di + step); break;
+      }
+      case STR_OUTS: {
+        const v = mem.ld(srcBase + si | 0, size, eip);
+        cpu.io.out(s[R_EDX] & 0xffff, n as 1 | 2 | 4, v); put(R_ESI, si + step); break;
+      }
+    }
+    if (!rep) return 0;
+    count = (count - 1) & amask;
+    put(R_ECX, count);
+    if (count === 0 || stop) return 0;
+    if (++iters >= STRING_CHUNK) return 1;
+  }
+}
+
+// ---- sysenter / sysexit ----
+def('sysenter', ANY, (cpu, eip) => {
+  const s = cpu.s;
+  const cs = s[SYSENTER_CS] & 0xfffc;
+  if (!(s[CR0] & CR0_PE) || cs === 0) cpu.raise(EXC_GP, 0, eip);
+  s[EFLAGS] &= ~(FLAG_IF | FLAG_RF | 0x20000);
+  cpu.setSegmentFlat(1, cs, 0, -1, 0xcf9b00);
+  cpu.setSegmentFlat(SEG_SS, cs + 8, 0, -1, 0xcf9300);
+  cpu.setCpl(0);
+  s[R_ESP] = s[SYSENTER_ESP];
+  s[EIP] = s[SYSENTER_EIP];
+  cpu.updateHflags();
+  cpu.hooks.modeChanged();
+});
+def('sysexit', ANY, (cpu, eip) => {
+  const s = cpu.s;
+  const cs = s[SYSENTER_CS] & 0xfffc;
+  if (!(s[CR0] & CR0_PE) || cs === 0 || cpu.cpl !== 0) cpu.raise(EXC_GP, 0, eip);
+  cpu.setSegmentFlat(1, (cs + 16) | 3, 0, -1, 0xcffb00);
+  cpu.setSegmentFlat(SEG_SS, (cs + 24) | 3, 0, -1, 0xcff300);
+  cpu.setCpl(3);
+  s[R_ESP] = s[R_ECX];
+  s[EIP] = s[R_EDX];
+  cpu.updateHflags();
+  cpu.hooks.modeChanged();
+});
+
+void [EIP, R_EDI, R_ESI, R_ESP, FLAG_AF, FLAG_PF, FLAG_SF, FLAG_TF, FLAG_ID, SEG_DS, SEG_ATTR, DESC_B, CR0_PG, FLAG_IF, CR3, IDTR_BASE];

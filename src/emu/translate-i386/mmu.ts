@@ -1,0 +1,165 @@
+// Guest memory: RAM in one ArrayBuffer, and a softmmu TLB that generated code checks inline.
+//
+// A TLB entry for virtual page v is (physical page address ^ v << 12), so that
+// `entry ^ addr` is the physical address; its low 12 bits are zero when valid, and any
+// non-zero low bit (INVALID) sends the access to the slow path. Pages that hold translated
+// code get no write entry, so stores to them reach the slow path and invalidate TBs.
+import { GuestMemory } from '../tcg/interp';
+
+export const PAGE_BITS = 12;
+export const PAGE_SIZE = 1 << PAGE_BITS;
+export const TLB_INVALID = -1;
+const TLB_ENTRIES = 1 << 20;
+
+/** Access kinds passed to the address translation. */
+export const enum Access { READ = 0, WRITE = 1, FETCH = 2 }
+
+/** Hooks the rest of the emulator installs: paging, code-page writes, MMIO. */
+export interface MemoryHooks {
+  /** Linear -> physical for `access`; raises the guest fault itself (throws) when it fails. */
+  translate(addr: number, access: Access, eip: number): number;
+  /** A store of `len` bytes hits a page holding translated code (may throw to restart the insn). */
+  codeWrite(phys: number, len: number, eip: number): void;
+}
+
+export class Memory implements GuestMemory {
+  readonly ram: ArrayBuffer;
+  readonly m8: Uint8Array;
+  readonly i8: Int8Array;
+  readonly m16: Uint16Array;
+  readonly i16: Int16Array;
+  readonly m32: Int32Array;
+  readonly dv: DataView;
+  readonly tlbR = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
+  readonly tlbW = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
+  /** Number of TBs on each physical page (0: stores are fast). */
+  readonly codePages: Uint16Array;
+  /** Virtual pages with a valid TLB entry, for cheap flushes. */
+  private readonly validPages: number[] = [];
+  hooks: MemoryHooks;
+
+  constructor(readonly size: number) {
+    if (size % PAGE_SIZE) throw new Error('RAM size must be a multiple of 4 KiB');
+    this.ram = new ArrayBuffer(size);
+    this.m8 = new Uint8Array(this.ram);
+    this.i8 = new Int8Array(this.ram);
+    this.m16 = new Uint16Array(this.ram);
+    this.i16 = new Int16Array(this.ram);
+    this.m32 = new Int32Array(this.ram);
+    this.dv = new DataView(this.ram);
+    this.codePages = new Uint16Array(size >>> PAGE_BITS);
+    this.hooks = { translate: (a) => a, codeWrite: () => undefined };
+  }
+
+  /** Called after every TLB flush (the exec loop drops its virtual-pc jump cache). */
+  onFlush: () => void = () => undefined;
+
+  flushTlb(): void {
+    this.onFlush();
+    for (const v of this.validPages) { this.tlbR[v] = TLB_INVALID; this.tlbW[v] = TLB_INVALID; }
+    this.validPages.length = 0;
+  }
+
+  flushTlbPage(addr: number): void {
+    const v = addr >>> PAGE_BITS;
+    this.tlbR[v] = TLB_INVALID;
+    this.tlbW[v] = TLB_INVALID;
+    this.onFlush();
+  }
+
+  /** A page got its first TB: stores to it must leave the fast path. */
+  protectCodePage(physPage: number): void {
+    for (const v of this.validPages) {
+      const e = this.tlbW[v];
+      if (e !== TLB_INVALID && (((e ^ (v << PAGE_BITS)) >>> PAGE_BITS) === physPage)) this.tlbW[v] = TLB_INVALID;
+    }
+  }
+
+  private fill(addr: number, phys: number, write: boolean): void {
+    if (phys >= this.size || phys < 0) return;
+    const v = addr >>> PAGE_BITS;
+    const e = ((phys & ~(PAGE_SIZE - 1)) ^ (v << PAGE_BITS)) | 0;
+    if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID) {
+      if (this.validPages.length > 8192) this.flushTlb();
+      this.validPages.push(v);
+    }
+    if (write) {
+      if (this.codePages[phys >>> PAGE_BITS] === 0) this.tlbW[v] = e;
+    } else this.tlbR[v] = e;
+  }
+
+  // ---- physical access (devices, loaders, gdb): no TLB, no faults ----
+  physRead8(p: number): number { return p >>> 0 < this.size ? this.m8[p] : 0xff; }
+  physRead(p: number, size: number): number {
+    if ((p >>> 0) + size > this.size) {
+      let v = 0;
+      for (let i = 0; i < size; i++) v |= this.physRead8(p + i) << (8 * i);
+      return v;
+    }
+    return size === 1 ? this.m8[p] : size === 2 ? this.dv.getUint16(p, true) : this.dv.getInt32(p, true);
+  }
+  physWrite(p: number, size: number, v: number): void {
+    if ((p >>> 0) + size > this.size) {
+      for (let i = 0; i < size; i++) if (p + i < this.size) this.m8[p + i] = v >> (8 * i);
+      return;
+    }
+    if (size === 1) this.m8[p] = v; else if (size === 2) this.dv.setUint16(p, v, true); else this.dv.setInt32(p, v, true);
+  }
+
+  // ---- linear access with translation (slow paths of generated code, helpers) ----
+  ld(addr: number, memop: number, eip: number): number {
+    const size = 1 << (memop & 3);
+    let v: number;
+    if (((addr & (PAGE_SIZE - 1)) + size) > PAGE_SIZE) {
+      v = 0;
+      // Translate both pages first so that a fault leaves nothing half done.
+      this.hooks.translate(addr, Access.READ, eip);
+      this.hooks.translate(addr + size - 1, Access.READ, eip);
+      for (let i = 0; i < size; i++) v |= this.ld8(addr + i, eip) << (8 * i);
+    } else {
+      const p = this.hooks.translate(addr, Access.READ, eip);
+      this.fill(addr, p, false);
+      v = this.physRead(p, size);
+    }
+    switch (memop) {
+      case 4: return (v << 24) >> 24;
+      case 5: return (v << 16) >> 16;
+      case 1: return v & 0xffff;
+      case 0: return v & 0xff;
+      default: return v | 0;
+    }
+  }
+
+  private ld8(addr: number, eip: number): number {
+    return this.physRead8(this.hooks.translate(addr, Access.READ, eip));
+  }
+
+  st(addr: number, value: number, memop: number, eip: number): void {
+    const size = 1 << (memop & 3);
+    if (((addr & (PAGE_SIZE - 1)) + size) > PAGE_SIZE) {
+      const p0 = this.hooks.translate(addr, Access.WRITE, eip);
+      const p1 = this.hooks.translate(addr + size - 1, Access.WRITE, eip);
+      const n0 = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+      this.checkCode(p0, n0, eip);
+      this.checkCode(p1 - (size - 1 - n0), size - n0, eip);
+      for (let i = 0; i < size; i++) {
+        const p = i < n0 ? p0 + i : p1 - (size - 1 - i);
+        if (p >>> 0 < this.size) this.m8[p] = value >> (8 * i);
+      }
+      return;
+    }
+    const p = this.hooks.translate(addr, Access.WRITE, eip);
+    this.checkCode(p, size, eip);
+    this.fill(addr, p, true);
+    this.physWrite(p, size, value);
+  }
+
+  private checkCode(p: number, len: number, eip: number): void {
+    if (p >>> 0 < this.size && this.codePages[p >>> PAGE_BITS] !== 0) this.hooks.codeWrite(p, len, eip);
+  }
+
+  /** Code fetch: physical address of linear `addr` (faults as an instruction fetch). */
+  codePhys(addr: number, eip: number): number {
+    return this.hooks.translate(addr, Access.FETCH, eip);
+  }
+}

@@ -1,0 +1,249 @@
+// The PC board: RAM, port bus, devices, the multiboot loader and the CPU run loop.
+// Runs the CPU in slices and yields to Node's event loop in between (sockets, stdin, timers).
+import createDebug from 'debug';
+import { CpuExec, StopReason, Backend } from '../../emu/cpu-exec/exec';
+import { TbLog } from '../../emu/cpu-exec/tblog';
+import { X86Cpu } from '../../emu/translate-i386/cpu';
+import { Memory } from '../../emu/translate-i386/mmu';
+import { DESC_B, DESC_G, EFLAGS, EIP, R_EAX, R_EBX, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, CR0, CR0_ET, CR0_PE } from '../../emu/translate-i386/state';
+import { Clock, IoBus, MachineControl } from './bus';
+import { DebugConsoleE9, IsaDebugExit, Kbc8042, Port80, Port92 } from './debug-ports';
+import { loadMultiboot, MultibootModule } from './multiboot';
+import { PicPair } from './pic8259';
+import { Pit8254 } from './pit8254';
+import { RtcCmos } from './rtc-cmos';
+import { Uart16550 } from './uart16550';
+
+const dbg = createDebug('tcg86:machine');
+
+export interface MachineOptions {
+  ramBytes: number;
+  kernel: Uint8Array;
+  cmdline: string;
+  modules: MultibootModule[];
+  serialOut: (byte: number) => void;
+  debugConOut?: (byte: number) => void;
+  debugExit: { iobase: number; iosize: number } | null;
+  noReboot: boolean;
+  /** -icount shift: virtual ns per instruction = 2^shift; null = host clock. */
+  icountShift: number | null;
+  backend: Backend;
+  log?: TbLog;
+  nochain?: boolean;
+  hotThreshold?: number;
+  /** Called with a one-line message when the machine stops by itself. */
+  message?: (line: string) => void;
+}
+
+/** Instructions per slice before yielding to the event loop. */
+const SLICE_INSNS = 2_000_000;
+const SLICE_MS = 20;
+const CHUNK_INSNS = 50_000;
+
+export class PcMachine implements MachineControl, Clock {
+  readonly mem: Memory;
+  readonly cpu: X86Cpu;
+  readonly exec: CpuExec;
+  readonly io = new IoBus();
+  readonly pic = new PicPair();
+  readonly pit: Pit8254;
+  readonly rtc: RtcCmos;
+  readonly uart: Uart16550;
+  private readonly startHr = process.hrtime.bigint();
+  private exitStatus: number | null = null;
+  private resetRequested = false;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private finish: ((status: number) => void) | null = null;
+  /** Virtual time offset added while halted under -icount (time warps to the next event). */
+  private warpNs = 0;
+  running = false;
+
+  constructor(readonly opts: MachineOptions) {
+    this.mem = new Memory(opts.ramBytes);
+    this.cpu = new X86Cpu(this.mem, this.io);
+    this.exec = new CpuExec(this.cpu, {
+      backend: opts.backend, hotThreshold: opts.hotThreshold ?? 40, compileBatch: 16, maxTbs: 30000, nochain: !!opts.nochain,
+    }, opts.log);
+    this.exec.irq = this.pic;
+    this.exec.onTripleFault = () => this.tripleFault();
+    this.cpu.hooks.tsc = () => this.tscNow();
+    this.cpu.hooks.unimplemented = (eip, what) => this.exec.log.unimplemented(eip, what);
+    this.pic.attach(this.io);
+    this.pic.onChange = () => this.wake();
+    this.pit = new Pit8254(this.pic, this);
+    this.pit.attach(this.io);
+    this.rtc = new RtcCmos(this.pic, this, { memoryBytes: opts.ramBytes });
+    this.rtc.attach(this.io);
+    this.uart = new Uart16550(this.pic, 4, opts.serialOut);
+    this.uart.attach(this.io);
+    new DebugConsoleE9(opts.debugConOut ?? (() => undefined)).attach(this.io);
+    if (opts.debugExit) this.io.register(opts.debugExit.iobase, opts.debugExit.iosize, new IsaDebugExit(this, opts.debugExit.iobase, opts.debugExit.iosize));
+    this.io.register(0x92, 1, new Port92(this, (on) => { this.cpu.a20 = on; }));
+    this.io.register(0x80, 1, new Port80());
+    const kbc = new Kbc8042(this);
+    this.io.register(0x60, 1, kbc);
+    this.io.register(0x64, 1, kbc);
+    this.boot();
+  }
+
+  // ---- Clock ----
+  nowNs(): number {
+    if (this.opts.icountShift !== null) return this.exec.insns * 2 ** this.opts.icountShift + this.warpNs;
+    return Number(process.hrtime.bigint() - this.startHr);
+  }
+  private tscNow(): number {
+    // A 1 GHz time-stamp counter: guest cycles = virtual nanoseconds.
+    return Math.floor(this.nowNs());
+  }
+
+  // ---- MachineControl ----
+  requestReset(): void { this.resetRequested = true; this.exec.exitRequest = true; }
+  requestExit(status: number): void { this.exitStatus = status; this.exec.exitRequest = true; }
+
+  /** Load the kernel and put the CPU in the state the multiboot specification requires. */
+  boot(): void {
+    this.cpu.reset();
+    this.mem.m8.fill(0);
+    this.exec.flush();
+    const o = this.opts;
+    const b = loadMultiboot(o.kernel, this.mem.m8, { cmdline: o.cmdline, modules: o.modules, ramSize: o.ramBytes, bootloaderName: 'tcg86' });
+    const cpu = this.cpu, s = cpu.s;
+    const code = 0x9b00 | DESC_B | DESC_G | (1 << 15) | (1 << 12);
+    const data = 0x9300 | DESC_B | DESC_G | (1 << 15) | (1 << 12);
+    cpu.setSegmentFlat(SEG_CS, 0x10, 0, -1, code);
+    for (const seg of [SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS]) cpu.setSegmentFlat(seg, 0x18, 0, -1, data);
+    s[CR0] = CR0_PE | CR0_ET;
+    s[EFLAGS] = 2;
+    s[R_EAX] = b.magic;
+    s[R_EBX] = b.mbiAddr;
+    s[EIP] = b.entry;
+    cpu.setCpl(0);
+    cpu.updateHflags();
+    dbg('multiboot entry %s, mbi %s', b.entry.toString(16), b.mbiAddr.toString(16));
+  }
+
+  private tripleFault(): void {
+    if (this.opts.noReboot) {
+      this.opts.message?.('tcg86: triple fault, guest reset suppressed by -no-reboot; exiting');
+      this.requestExit(0);
+    } else {
+      this.opts.message?.('tcg86: triple fault, resetting the machine');
+      this.requestReset();
+    }
+  }
+
+  private updateDevices(): void {
+    const now = this.nowNs();
+    this.pit.update(now);
+    this.rtc.update(now);
+  }
+
+  private nextEventNs(): number {
+    const now = this.nowNs();
+    return Math.min(this.pit.nextEventNs(now), this.rtc.nextEventNs(now));
+  }
+
+  /** Run until the guest exits (isa-debug-exit, triple fault with -no-reboot) or stop(). */
+  start(): Promise<number> {
+    this.running = true;
+    return new Promise((resolve) => {
+      this.finish = resolve;
+      this.schedule(0);
+    });
+  }
+
+  stop(status = 0): void {
+    this.exitStatus = status;
+    this.exec.exitRequest = true;
+    if (this.timer || this.immediate) { this.clearSchedule(); this.end(); }
+  }
+
+  private clearSchedule(): void {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.immediate) { clearImmediate(this.immediate); this.immediate = null; }
+  }
+
+  private schedule(ms: number): void {
+    this.clearSchedule();
+    if (ms <= 0) this.immediate = setImmediate(() => { this.immediate = null; this.slice(); });
+    else this.timer = setTimeout(() => { this.timer = null; this.slice(); }, ms);
+  }
+
+  /** A device raised an interrupt: a sleeping (halted) CPU runs again now. */
+  private wake(): void {
+    if (this.timer && this.cpu.halted) this.schedule(0);
+  }
+
+  private end(): void {
+    this.running = false;
+    const f = this.finish;
+    this.finish = null;
+    f?.(this.exitStatus ?? 0);
+  }
+
+  /** Run the CPU for one slice: bounded instructions and host time. */
+  runSlice(): StopReason {
+    const t0 = Date.now();
+    let done = 0;
+    let reason = StopReason.BUDGET;
+    const icount = this.opts.icountShift !== null;
+    while (done < SLICE_INSNS) {
+      this.updateDevices();
+      let budget = CHUNK_INSNS;
+      if (icount) {
+        // Stop exactly at the next timer event so that runs are reproducible.
+        const dt = this.nextEventNs() - this.nowNs();
+        const n = Math.ceil(dt / 2 ** this.opts.icountShift!);
+        if (n > 0 && n < budget) budget = n;
+      }
+      const before = this.exec.insns;
+      reason = this.exec.run(budget);
+      done += this.exec.insns - before;
+      if (reason !== StopReason.BUDGET) break;
+      if (Date.now() - t0 > SLICE_MS) break;
+    }
+    this.exec.idle();
+    this.updateDevices();
+    return reason;
+  }
+
+  private slice(): void {
+    if (this.exitStatus !== null) { this.end(); return; }
+    let reason: StopReason;
+    try {
+      reason = this.runSlice();
+    } catch (e) {
+      this.opts.message?.(`tcg86: internal error: ${(e as Error).stack ?? e}`);
+      this.exitStatus = 2;
+      this.end();
+      return;
+    }
+    if (this.exitStatus !== null) { this.end(); return; }
+    if (this.resetRequested) {
+      this.resetRequested = false;
+      this.boot();
+      this.schedule(0);
+      return;
+    }
+    if (reason === StopReason.HALTED && this.cpu.halted) {
+      if (this.pic.hasPendingInterrupt() && (this.cpu.s[EFLAGS] & 0x200)) { this.schedule(0); return; }
+      const next = this.nextEventNs();
+      if (next === Infinity) {
+        if (this.opts.icountShift !== null && !(this.cpu.s[EFLAGS] & 0x200)) {
+          this.opts.message?.('tcg86: guest halted with interrupts disabled');
+        }
+        this.schedule(50); // nothing scheduled: wait for input
+        return;
+      }
+      const dt = next - this.nowNs();
+      if (this.opts.icountShift !== null) {
+        // Deterministic time: jump straight to the event.
+        if (dt > 0) this.warpNs += dt;
+        this.schedule(0);
+      } else this.schedule(Math.max(0, Math.floor(dt / 1e6)));
+      return;
+    }
+    this.schedule(0);
+  }
+}
