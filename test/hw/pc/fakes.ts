@@ -1,5 +1,5 @@
 // Test doubles for the PC device tests.
-import { AccessSize, Clock, IoBus, IrqSink, MachineControl, PortDevice } from '../../../src/hw/pc/bus';
+import { Clock, IoBus, IrqSink, MachineControl } from '../../../src/hw/pc/bus';
 
 export class FakeClock implements Clock {
   ns = 0;
@@ -51,11 +51,4 @@ export class TestBus extends IoBus {
   outb(port: number, value: number): void {
     this.out(port, 1, value);
   }
-  static with(start: number, count: number, dev: PortDevice): TestBus {
-    const b = new TestBus();
-    b.register(start, count, dev);
-    return b;
-  }
 }
-
-export type { AccessSize };

@@ -167,6 +167,26 @@ describe('PicPair (8259A pair)', () => {
     expect(seen[seen.length - 1]).to.equal(false);
   });
 
+  it('routes ISA IRQ2 to IRQ9 as the AT bus does', () => {
+    bus.outb(0xa1, 0xfd);
+    pic.setIrq(2, true);
+    expect(pic.acknowledge()).to.equal(0x39);
+  });
+
+  it('lets lower priorities in when the in-service level is masked in special mask mode', () => {
+    bus.outb(0x21, 0x00);
+    pic.setIrq(1, true);
+    expect(pic.acknowledge()).to.equal(0x31);
+    pic.setIrq(5, true);
+    expect(pic.hasPendingInterrupt()).to.equal(false);
+    bus.outb(0x21, 0x02); // mask the in-service IR1
+    bus.outb(0x20, 0x68); // OCW3: set special mask mode
+    expect(pic.hasPendingInterrupt()).to.equal(true);
+    expect(pic.acknowledge()).to.equal(0x35);
+    bus.outb(0x20, 0x48); // reset special mask mode
+    expect(readIsr(bus, 0x20)).to.equal(0x22);
+  });
+
   it('describes both chips like QEMU info pic', () => {
     bus.outb(0x21, 0xfa);
     pic.setIrq(0, true);

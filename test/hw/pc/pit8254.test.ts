@@ -123,6 +123,30 @@ describe('Pit8254', () => {
     expect(bus.inb(0x61) & 0x03).to.equal(0x03);
   });
 
+  it('mode 3 with an odd count stays high one clock longer than low', () => {
+    bus.outb(0x61, 0x01);
+    program(2, 0xb6, 5);
+    const out = (t: number) => {
+      clock.ns = ticksToNs(t);
+      return (bus.inb(0x61) & 0x20) !== 0;
+    };
+    expect([0, 1, 2, 3, 4, 5].map(out)).to.deep.equal([true, true, true, false, false, true]);
+  });
+
+  it('mode 1 on channel 2 is a one-shot triggered by the gate rising', () => {
+    bus.outb(0x61, 0x00);
+    program(2, 0xb2, 100); // ch2, lo/hi, mode 1
+    const out = () => (bus.inb(0x61) & 0x20) !== 0;
+    clock.ns = ticksToNs(10);
+    expect(out()).to.equal(true); // armed, not triggered
+    bus.outb(0x61, 0x01); // trigger at tick 10
+    expect(out()).to.equal(false);
+    clock.ns = ticksToNs(60);
+    expect(latch(2)).to.equal(50);
+    clock.ns = ticksToNs(110);
+    expect(out()).to.equal(true);
+  });
+
   it('mode 3 counts down by two in each half period', () => {
     program(0, 0x36, 100);
     toTick(10);

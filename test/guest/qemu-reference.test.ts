@@ -1,0 +1,31 @@
+// QEMU is the reference: the expected files must be what qemu-system-i386 prints for the
+// same kernels. CI installs QEMU; a developer machine without it is told so loudly.
+import { expect } from 'chai';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ROOT, runProcess } from '../support/run-tcg86';
+
+const GUEST = path.join(ROOT, 'test', 'guest');
+function hasQemu(): boolean {
+  try { execFileSync('qemu-system-i386', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
+}
+
+describe('expected outputs agree with QEMU', function () {
+  this.timeout(120000);
+  const kernels = fs.readdirSync(path.join(GUEST, 'bin')).filter(f => f.endsWith('.elf')).map(f => f.slice(0, -4))
+    .filter(n => fs.existsSync(path.join(GUEST, 'expected', `${n}.txt`)));
+  it('qemu-system-i386 is installed (required in CI)', function () {
+    if (!hasQemu() && !process.env.CI) this.skip();
+    expect(hasQemu()).to.equal(true);
+  });
+  for (const k of kernels) {
+    it(k, async function () {
+      if (!hasQemu()) { if (process.env.CI) throw new Error('QEMU missing in CI'); this.skip(); }
+      const r = await runProcess('qemu-system-i386', ['-kernel', path.join(GUEST, 'bin', `${k}.elf`), '-serial', 'stdio', '-display', 'none',
+        '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot', '-m', '128'], 110000);
+      expect(r.stdout.replace(/\r/g, '')).to.equal(fs.readFileSync(path.join(GUEST, 'expected', `${k}.txt`), 'utf8'));
+      expect(r.status).to.equal(1);
+    });
+  }
+});
