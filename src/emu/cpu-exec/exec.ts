@@ -59,6 +59,8 @@ export class CpuExec {
   /** Set from outside (device IRQ, gdb, monitor) to leave the inner loop soon. */
   exitRequest = false;
   irq: InterruptSource | null = null;
+  /** The interrupt controller's INTR output, kept current by the board (checked per TB). */
+  irqLine = false;
   /** Guest instructions executed (counted per TB). */
   insns = 0;
   log: TbLog;
@@ -244,7 +246,7 @@ export class CpuExec {
 
   private checkInterrupts(): boolean {
     const cpu = this.cpu, s = cpu.s;
-    if (this.irq && (s[EFLAGS] & FLAG_IF) && !(s[HFLAGS] & HF_INHIBIT_IRQ) && this.irq.hasPendingInterrupt()) {
+    if (this.irqLine && this.irq && (s[EFLAGS] & FLAG_IF) && !(s[HFLAGS] & HF_INHIBIT_IRQ) && this.irq.hasPendingInterrupt()) {
       const vector = this.irq.acknowledge();
       cpu.halted = false;
       this.log.interrupt(cpu, vector, false, -1, this.stats.interrupts);
@@ -343,7 +345,7 @@ export class CpuExec {
   idle(): void { if (this.compileQueue.length) this.flushCompileQueue(); }
 
   private irqRequested(): boolean {
-    return this.irq !== null && (this.cpu.s[EFLAGS] & FLAG_IF) !== 0 && this.irq.hasPendingInterrupt();
+    return this.irqLine && (this.cpu.s[EFLAGS] & FLAG_IF) !== 0;
   }
 
   private singleStepTrap(): void {

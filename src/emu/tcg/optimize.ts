@@ -163,20 +163,32 @@ function simplify(f: IrFunc, o: IrOp): IrOp {
 
 /**
  * Backward liveness. Globals are live at every exit and at every op that can fault or call
- * out (the CPU state must be exact there); everything is live at labels and branches
- * (conservative across blocks).
+ * out (the CPU state must be exact there). Branches are forward only, so walking backward
+ * we meet a label before the branches to it, and know its live set exactly.
  */
 function eliminateDead(f: IrFunc): void {
   const nLocal = f.nextLocal;
   const live = new Uint8Array(nLocal);
   const allGlobals = () => live.fill(1, 0, GLOBAL_LIMIT);
   const kept: IrOp[] = [];
+  const atLabel = new Map<number, Uint8Array>();
   for (let i = f.ops.length - 1; i >= 0; i--) {
     const o = f.ops[i];
     const { nout, nin } = opShape(o);
     switch (o.op) {
       case Opc.exit: live.fill(0); allGlobals(); kept.push(o); continue;
-      case Opc.label: case Opc.br: case Opc.brcond: live.fill(1); break;
+      case Opc.label: atLabel.set(o.args[0], live.slice()); kept.push(o); continue;
+      case Opc.br: {
+        const l = atLabel.get(o.args[0]);
+        if (l) live.set(l); else live.fill(1);
+        kept.push(o);
+        continue;
+      }
+      case Opc.brcond: {
+        const l = atLabel.get(o.args[3]);
+        if (l) for (let j = 0; j < nLocal; j++) live[j] |= l[j]; else live.fill(1);
+        break;
+      }
       case Opc.ld: case Opc.st: allGlobals(); break;
       case Opc.call: {
         const flags = f.helpers[callHelper(o)].flags;

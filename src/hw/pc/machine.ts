@@ -58,6 +58,7 @@ export class PcMachine implements MachineControl, Clock {
   /** Virtual time offset added while halted under -icount (time warps to the next event). */
   private warpNs = 0;
   running = false;
+  private booted = false;
 
   constructor(readonly opts: MachineOptions) {
     this.mem = new Memory(opts.ramBytes);
@@ -70,7 +71,7 @@ export class PcMachine implements MachineControl, Clock {
     this.cpu.hooks.tsc = () => this.tscNow();
     this.cpu.hooks.unimplemented = (eip, what) => this.exec.log.unimplemented(eip, what);
     this.pic.attach(this.io);
-    this.pic.onChange = () => this.wake();
+    this.pic.onChange = () => { this.exec.irqLine = this.pic.hasPendingInterrupt(); this.wake(); };
     this.pit = new Pit8254(this.pic, this);
     this.pit.attach(this.io);
     this.rtc = new RtcCmos(this.pic, this, { memoryBytes: opts.ramBytes });
@@ -104,7 +105,8 @@ export class PcMachine implements MachineControl, Clock {
   /** Load the kernel and put the CPU in the state the multiboot specification requires. */
   boot(): void {
     this.cpu.reset();
-    this.mem.m8.fill(0);
+    if (this.booted) this.mem.m8.fill(0);
+    this.booted = true;
     this.exec.flush();
     const o = this.opts;
     const b = loadMultiboot(o.kernel, this.mem.m8, { cmdline: o.cmdline, modules: o.modules, ramSize: o.ramBytes, bootloaderName: 'tcg86' });
