@@ -146,7 +146,7 @@ export function parseConfig(argv: string[]): Config | null {
   }
   if (a.backend) backend = a.backend as Backend;
   const logItems = (a.d as string | undefined) ?? '';
-  new TbLog().setItems(logItems); // validates
+  try { new TbLog().setItems(logItems); } catch (e) { throw new UsageError(`-d: ${(e as Error).message}`); }
   return {
     kernelPath, kernel, cmdline: [path.basename(kernelPath), a.append as string].filter(Boolean).join(' ').trim(),
     modules, ramBytes: parseMem(String(a.m)), serial: parseSerial(serialSpec), debugExit,

@@ -1,0 +1,56 @@
+// The command line as a person uses it: QEMU's spelling, one clear line on bad input.
+import { expect } from 'chai';
+import * as path from 'path';
+import { ROOT, runTcg86 } from './support/run-tcg86';
+
+const HELLO = path.join(ROOT, 'test', 'guest', 'bin', 'hello.elf');
+
+describe('command line', function () {
+  this.timeout(30000);
+  const bad: [string, string[], RegExp][] = [
+    ['an unknown option', ['-frobnicate'], /Unknown argument: frobnicate/],
+    ['a missing kernel file', ['-kernel', '/nonexistent/k.elf'], /-kernel '\/nonexistent\/k.elf': No such file or directory/],
+    ['a file that is not a multiboot kernel', ['-kernel', path.join(ROOT, 'package.json')], /not a multiboot kernel/],
+    ['a bad -serial', ['-kernel', HELLO, '-serial', 'pty'], /-serial 'pty'/],
+    ['a bad -m', ['-kernel', HELLO, '-m', 'lots'], /-m 'lots'/],
+    ['an unknown -d item', ['-kernel', HELLO, '-d', 'in_asm,bogus'], /unknown item 'bogus'/],
+    ['an unknown device', ['-kernel', HELLO, '-device', 'e1000'], /-device 'e1000'/],
+  ];
+  for (const [what, args, re] of bad) {
+    it(`rejects ${what} with one line and status 1`, async () => {
+      const r = await runTcg86(args, 20000);
+      expect(r.status).to.equal(1);
+      expect(r.stdout).to.equal('');
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(re);
+    });
+  }
+
+  it('prints --version and --help', async () => {
+    const v = await runTcg86(['--version']);
+    expect(v.status).to.equal(0);
+    expect(v.stdout).to.match(/^tcg86 \d+\.\d+\.\d+/);
+    const h = await runTcg86(['--help']);
+    expect(h.status).to.equal(0);
+    expect(h.stdout).to.contain('-kernel').and.to.contain('isa-debug-exit');
+  });
+
+  it('passes -append to the guest and exits through isa-debug-exit', async () => {
+    const r = await runTcg86(['-kernel', HELLO, '-append', 'foo=bar', '-device', 'isa-debug-exit,iobase=0xf4,iosize=4', '-no-reboot', '-m', '64']);
+    expect(r.stdout).to.contain('PASS hello');
+    expect(r.status).to.equal(1);
+  });
+
+  it('logs interrupts and the IR with -d int,op_opt to a -D file', async () => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcg86-')), 'log.txt');
+    const r = await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit', '-d', 'int,op_opt,out_asm', '-D', log]);
+    expect(r.status).to.equal(1);
+    const text = fs.readFileSync(log, 'utf8');
+    expect(text).to.match(/v=06 e=ffff i=0 cpl=0/); // the guest's ud2
+    expect(text).to.contain('OP after optimization');
+    expect(text).to.match(/function tb_[0-9a-f]+_\d+\(\)/);
+  });
+});
