@@ -327,6 +327,9 @@ void rt_init(void);
 void rt_init(void)
 {
     serial_init();
+    /* IRQs 0-15 at vectors 0x20-0x2F, all masked: the BIOS leaves the PIT
+     * running with IRQ0 on vector 8, which would look like a #DF. */
+    pic_remap(0x20, 0x28);
     for (int v = 0; v < 0x30; v++)
         idt_set_stub(v, 0x8E);
     struct {

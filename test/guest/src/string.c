@@ -257,37 +257,35 @@ int main(uint32_t magic, uint32_t mbi)
 
     /* 16-bit address size: SI DI CX, upper halves ignored and preserved */
     {
-        volatile uint8_t *low = (volatile uint8_t *)0x8000;
+        volatile uint8_t *low = (volatile uint8_t *)0xc000; /* low memory, addressable with 16-bit offsets */
         for (int i = 0; i < 512; i++)
             low[i] = (uint8_t)(i ^ 0x5a);
-        uint32_t esi = 0xabcd8000, edi = 0x12348100, ecx = 0x55550010;
+        uint32_t esi = 0xabcdc000, edi = 0x1234c100, ecx = 0x55550010;
         asm volatile(".byte 0x67\n\trep movsb" : "+S"(esi), "+D"(edi), "+c"(ecx) : : "memory");
         int same = 1;
         for (int i = 0; i < 16; i++)
             same &= low[0x100 + i] == (uint8_t)(i ^ 0x5a);
         same &= low[0x110] == (uint8_t)(0x110 ^ 0x5a);
         t_ok("a16 rep movsb copies", same);
-        t_eq("a16 rep movsb esi", esi, 0xabcd8010);
-        t_eq("a16 rep movsb edi", edi, 0x12348110);
+        t_eq("a16 rep movsb esi", esi, 0xabcdc010);
+        t_eq("a16 rep movsb edi", edi, 0x1234c110);
         t_eq("a16 rep movsb ecx", ecx, 0x55550000);
 
         /* SI wraps at 64K in 16-bit addressing */
         uint32_t eax = 0;
         esi = 0x7777ffff;
-        low[0] = 0x42;
         *(volatile uint8_t *)0xffff = 0x99;
         asm volatile(".byte 0x67\n\tlodsb\n\t.byte 0x67\n\tlodsb\n\t" : "+S"(esi), "+a"(eax) : : "memory");
         t_eq("a16 lodsb wraps si", esi, 0x77770001);
-        (void)low;
 
-        edi = 0x00018200;
+        edi = 0x0001c200;
         ecx = 0xffff0004;
         eax = 0xdeadbeef;
         asm volatile("std\n\t.byte 0x67\n\trep stosw\n\tcld" : "+D"(edi), "+c"(ecx) : "a"(eax) : "memory");
-        t_eq("a16 std rep stosw di", edi, 0x000181f8);
+        t_eq("a16 std rep stosw di", edi, 0x0001c1f8);
         t_eq("a16 std rep stosw cx", ecx, 0xffff0000);
-        t_eq("a16 std rep stosw data", *(volatile uint32_t *)0x81fa, 0xbeefbeef);
-        t_eq("a16 std rep stosw data2", *(volatile uint32_t *)0x81fe, 0xbeefbeef);
+        t_eq("a16 std rep stosw data", *(volatile uint32_t *)0xc1fa, 0xbeefbeef);
+        t_eq("a16 std rep stosw data2", *(volatile uint32_t *)0xc1fe, 0xbeefbeef);
 
         /* segment override on the source */
         static uint32_t src4[4] = {1, 2, 3, 4}, dst4[4];
