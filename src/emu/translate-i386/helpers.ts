@@ -197,7 +197,7 @@ function asciiAdjust(cpu: X86Cpu, sub: boolean): void {
   let ax = s[R_EAX] & 0xffff;
   let fl = f & ~(FLAG_CF | FLAG_AF);
   if ((ax & 0xf) > 9 || (f & FLAG_AF)) {
-    ax = sub ? ((ax - 6) & 0xff) | (((ax >> 8) - 1 & 0xff) << 8) : ((ax + 0x106) & 0xffff);
+    ax = sub ? (((ax - 6) & 0xffff) - 0x100) & 0xffff : (ax + 0x106) & 0xffff; // borrows from AL reach AH, as on P6
     fl |= FLAG_CF | FLAG_AF;
   }
   ax &= 0xff0f;
