@@ -258,10 +258,10 @@ export class CpuExec {
   }
 
   /** Deliver an exception or interrupt, with the double- and triple-fault rules. */
-  deliver(vector: number, soft: boolean, error: number, retEip: number): void {
+  deliver(vector: number, soft: boolean, error: number, retEip: number, faultEip = retEip): void {
     const cpu = this.cpu;
     try {
-      deliverInterrupt(cpu, vector, soft, hasErrorCode(vector) && !soft ? Math.max(error, 0) : -1, retEip);
+      deliverInterrupt(cpu, vector, soft, hasErrorCode(vector) && !soft ? Math.max(error, 0) : -1, retEip, faultEip);
     } catch (e) {
       if (e !== CPU_FAULT) throw e;
       const second = cpu.excVector;
@@ -285,7 +285,7 @@ export class CpuExec {
     this.log.interrupt(cpu, v, cpu.excSoft, cpu.excError, this.stats.interrupts);
     this.stats.exceptions++;
     cpu.excVector = -1;
-    this.deliver(v, cpu.excSoft, cpu.excError, cpu.excEip);
+    this.deliver(v, cpu.excSoft, cpu.excError, cpu.excEip, cpu.excSoft ? cpu.excInsnEip : cpu.excEip);
   }
 
   /**

@@ -34,6 +34,8 @@ export class X86Cpu {
   excError = -1;
   excEip = 0;
   excSoft = false;
+  /** For int n: the address of the int instruction (faults during delivery point there). */
+  excInsnEip = 0;
   /** Set when the fault was an SMC restart rather than a guest exception. */
   smcRestart = false;
   halted = false;
@@ -61,7 +63,8 @@ export class X86Cpu {
   }
 
   /** Raise a guest exception: records it and unwinds to the exec loop. */
-  raise(vector: number, error: number, eip: number, soft = false): never {
+  raise(vector: number, error: number, eip: number, soft = false, insnEip = eip): never {
+    this.excInsnEip = insnEip;
     this.excVector = vector;
     this.excError = error;
     this.excEip = eip;

@@ -252,8 +252,8 @@ function requireCpl0(cpu: X86Cpu, eip: number): void { if (cpu.cpl !== 0) cpu.ra
 
 def('hlt', ANY, (cpu, eip) => { requireCpl0(cpu, eip); cpu.halted = true; });
 def('raise', ANY, (cpu, vector, error, eip) => cpu.raise(vector, error, eip));
-def('raise_soft', ANY, (cpu, vector, nextEip) => cpu.raise(vector, -1, nextEip, true));
-def('into', ANY, (cpu, nextEip) => { if (flags(cpu) & FLAG_OF) cpu.raise(4, -1, nextEip, true); });
+def('raise_soft', ANY, (cpu, vector, nextEip, eip) => cpu.raise(vector, -1, nextEip, true, eip));
+def('into', ANY, (cpu, nextEip, eip) => { if (flags(cpu) & FLAG_OF) cpu.raise(4, -1, nextEip, true, eip); });
 def('unimp', ANY, (cpu, eip, opcode) => { cpu.hooks.unimplemented(eip, opcode.toString(16)); cpu.raise(EXC_UD, -1, eip); });
 
 def('fpu_missing', ANY, (cpu, eip) => cpu.raise(cpu.s[CR0] & (4 | CR0_TS) ? 7 : EXC_UD, -1, eip));

@@ -249,17 +249,18 @@ export function hasErrorCode(v: number): boolean {
 /**
  * Delivers interrupt `vector` through the IDT (protected mode) or the IVT (real mode).
  * `retEip` is pushed as the return address; `soft` is int n/int3/into (gate DPL checked).
+ * A fault while delivering reports `faultEip` (for int n: the int instruction itself).
  */
-export function deliverInterrupt(cpu: X86Cpu, vector: number, soft: boolean, error: number, retEip: number): void {
+export function deliverInterrupt(cpu: X86Cpu, vector: number, soft: boolean, error: number, retEip: number, faultEip = retEip): void {
   const s = cpu.s;
   s[HFLAGS] &= ~HF_INHIBIT_IRQ;
   if (realMode(cpu)) {
     const a = vector * 4;
-    const off = cpu.mem.ld(s[IDTR_BASE] + a, 1, retEip);
-    const sel = cpu.mem.ld(s[IDTR_BASE] + a + 2, 1, retEip);
-    let sp = push(cpu, s[R_ESP], cpu.getEflags(), 2, retEip);
-    sp = push(cpu, sp, s[SEG_SEL + SEG_CS], 2, retEip);
-    sp = push(cpu, sp, retEip, 2, retEip);
+    const off = cpu.mem.ld(s[IDTR_BASE] + a, 1, faultEip);
+    const sel = cpu.mem.ld(s[IDTR_BASE] + a + 2, 1, faultEip);
+    let sp = push(cpu, s[R_ESP], cpu.getEflags(), 2, faultEip);
+    sp = push(cpu, sp, s[SEG_SEL + SEG_CS], 2, faultEip);
+    sp = push(cpu, sp, retEip, 2, faultEip);
     setSp(cpu, sp);
     cpu.setSegmentFlat(SEG_CS, sel, sel << 4, 0xffff, s[SEG_ATTR + SEG_CS]);
     s[EIP] = off;
@@ -269,57 +270,57 @@ export function deliverInterrupt(cpu: X86Cpu, vector: number, soft: boolean, err
   }
   const extBit = soft ? 0 : 1;
   const gateErr = vector * 8 + 2 + extBit;
-  if (vector * 8 + 7 > (s[IDTR_LIMIT] >>> 0)) cpu.raise(EXC_GP, gateErr, retEip);
-  const lo = cpu.mem.ld(s[IDTR_BASE] + vector * 8, 2, retEip);
-  const hi = cpu.mem.ld(s[IDTR_BASE] + vector * 8 + 4, 2, retEip);
+  if (vector * 8 + 7 > (s[IDTR_LIMIT] >>> 0)) cpu.raise(EXC_GP, gateErr, faultEip);
+  const lo = cpu.mem.ld(s[IDTR_BASE] + vector * 8, 2, faultEip);
+  const hi = cpu.mem.ld(s[IDTR_BASE] + vector * 8 + 4, 2, faultEip);
   const type = (hi >> 8) & 0x1f;
   const dpl = (hi >> 13) & 3;
   const cpl = cpu.cpl;
-  if (type !== 0xe && type !== 0xf && type !== 0x6 && type !== 0x7) cpu.raise(EXC_GP, gateErr, retEip);
-  if (soft && dpl < cpl) cpu.raise(EXC_GP, gateErr, retEip);
-  if (!(hi & DESC_P)) cpu.raise(EXC_NP, gateErr, retEip);
+  if (type !== 0xe && type !== 0xf && type !== 0x6 && type !== 0x7) cpu.raise(EXC_GP, gateErr, faultEip);
+  if (soft && dpl < cpl) cpu.raise(EXC_GP, gateErr, faultEip);
+  if (!(hi & DESC_P)) cpu.raise(EXC_NP, gateErr, faultEip);
   const size = type & 8 ? 4 : 2;
   const sel = lo >>> 16;
   const off = size === 4 ? ((hi & 0xffff0000) | (lo & 0xffff)) : lo & 0xffff;
-  if ((sel & 0xfffc) === 0) cpu.raise(EXC_GP, extBit, retEip);
-  const [clo, chi] = readDescriptor(cpu, sel, retEip);
+  if ((sel & 0xfffc) === 0) cpu.raise(EXC_GP, extBit, faultEip);
+  const [clo, chi] = readDescriptor(cpu, sel, faultEip);
   const cdpl = (chi >> 13) & 3;
-  if ((chi & 0x1800) !== 0x1800 || cdpl > cpl) cpu.raise(EXC_GP, (sel & 0xfffc) + extBit, retEip);
-  if (!(chi & DESC_P)) cpu.raise(EXC_NP, (sel & 0xfffc) + extBit, retEip);
+  if ((chi & 0x1800) !== 0x1800 || cdpl > cpl) cpu.raise(EXC_GP, (sel & 0xfffc) + extBit, faultEip);
+  if (!(chi & DESC_P)) cpu.raise(EXC_NP, (sel & 0xfffc) + extBit, faultEip);
   const flags = cpu.getEflags();
   const conforming = (chi & 0x400) !== 0;
   const newCpl = conforming ? cpl : cdpl;
   if (newCpl < cpl) {
     // Inner-privilege interrupt: stack from the TSS.
     const tssOff = 4 + newCpl * 8;
-    if ((tssOff + 5) >>> 0 > (s[TR_LIMIT] >>> 0)) cpu.raise(EXC_TS, s[TR_SEL] & 0xfffc, retEip);
-    const newEsp = cpu.mem.ld(s[TR_BASE] + tssOff, 2, retEip);
-    const newSs = cpu.mem.ld(s[TR_BASE] + tssOff + 4, 1, retEip);
+    if ((tssOff + 5) >>> 0 > (s[TR_LIMIT] >>> 0)) cpu.raise(EXC_TS, s[TR_SEL] & 0xfffc, faultEip);
+    const newEsp = cpu.mem.ld(s[TR_BASE] + tssOff, 2, faultEip);
+    const newSs = cpu.mem.ld(s[TR_BASE] + tssOff + 4, 1, faultEip);
     const oldSs = s[SEG_SEL + SEG_SS], oldEsp = s[R_ESP];
     const oldCpl = cpl;
     cpu.setCpl(newCpl);
     try {
-      loadSegment(cpu, SEG_SS, newSs, retEip);
+      loadSegment(cpu, SEG_SS, newSs, faultEip);
     } catch (e) {
       cpu.setCpl(oldCpl);
       if (cpu.excVector === EXC_GP || cpu.excVector === EXC_SS || cpu.excVector === EXC_NP) cpu.excVector = EXC_TS;
       throw e;
     }
     let sp = newEsp;
-    sp = push(cpu, sp, oldSs, size, retEip);
-    sp = push(cpu, sp, oldEsp, size, retEip);
-    sp = push(cpu, sp, flags, size, retEip);
-    sp = push(cpu, sp, s[SEG_SEL + SEG_CS], size, retEip);
-    sp = push(cpu, sp, retEip, size, retEip);
-    if (error >= 0) sp = push(cpu, sp, error, size, retEip);
+    sp = push(cpu, sp, oldSs, size, faultEip);
+    sp = push(cpu, sp, oldEsp, size, faultEip);
+    sp = push(cpu, sp, flags, size, faultEip);
+    sp = push(cpu, sp, s[SEG_SEL + SEG_CS], size, faultEip);
+    sp = push(cpu, sp, retEip, size, faultEip);
+    if (error >= 0) sp = push(cpu, sp, error, size, faultEip);
     setSp(cpu, sp);
     for (const seg of [SEG_ES, SEG_DS, SEG_FS, SEG_GS]) if (s[EFLAGS] & FLAG_VM) cpu.setSegmentFlat(seg, 0, 0, 0, 0);
   } else {
     let sp = s[R_ESP];
-    sp = push(cpu, sp, flags, size, retEip);
-    sp = push(cpu, sp, s[SEG_SEL + SEG_CS], size, retEip);
-    sp = push(cpu, sp, retEip, size, retEip);
-    if (error >= 0) sp = push(cpu, sp, error, size, retEip);
+    sp = push(cpu, sp, flags, size, faultEip);
+    sp = push(cpu, sp, s[SEG_SEL + SEG_CS], size, faultEip);
+    sp = push(cpu, sp, retEip, size, faultEip);
+    if (error >= 0) sp = push(cpu, sp, error, size, faultEip);
     setSp(cpu, sp);
   }
   loadCs(cpu, sel, clo, chi, newCpl);

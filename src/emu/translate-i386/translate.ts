@@ -97,6 +97,7 @@ function translateInsn(c: DisasContext): void {
   const ir = c.ir;
   const op = parsePrefixes(c);
   const setNext = () => { c.nextEip = c.curOffset(); };
+  if (c.lock && !lockAllowed(c, op)) throw new DecodeStop('ud');
   if (op === 0x0f) { translateTwoByte(c, c.u8()); return; }
   switch (op) {
     // ALU: 00-3F pattern (op>>3 = alu op; low 3 bits = form)
@@ -379,9 +380,9 @@ function translateInsn(c: DisasContext): void {
       c.ir.exit(3); c.isJmp = Disas.NORETURN; c.ccUnknown();
       return;
     }
-    case 0xcc: setNext(); c.helper('raise_soft', [c.k(EXC_BP), c.k(c.nextEip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return;
-    case 0xcd: { const v = c.u8(); setNext(); c.helper('raise_soft', [c.k(v), c.k(c.nextEip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return; }
-    case 0xce: setNext(); c.helper('into', [c.k(c.nextEip)]); return;
+    case 0xcc: setNext(); c.helper('raise_soft', [c.k(EXC_BP), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return;
+    case 0xcd: { const v = c.u8(); setNext(); c.helper('raise_soft', [c.k(v), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return; }
+    case 0xce: setNext(); c.helper('into', [c.k(c.nextEip), c.k(c.eip)]); return;
     case 0xcf: setNext(); c.helper('iret', [c.k(1 << c.opsize), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; c.ccUnknown(); return;
     case 0xd4: { const b = c.u8(); setNext(); c.helper('aam', [c.k(b), c.k(c.eip)]); c.ccUnknown(); return; }
     case 0xd5: { const b = c.u8(); setNext(); c.helper('aad', [c.k(b)]); c.ccUnknown(); return; }
@@ -454,7 +455,7 @@ function translateInsn(c: DisasContext): void {
       c.ir.exit(3); c.isJmp = Disas.NORETURN;
       return;
     }
-    case 0xf1: setNext(); c.helper('raise_soft', [c.k(1), c.k(c.nextEip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return; // int1/icebp
+    case 0xf1: setNext(); c.helper('raise_soft', [c.k(1), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return; // int1/icebp
     case 0xf4: setNext(); c.helper('hlt', [c.k(c.eip)]); c.endToLoop(); return;
     case 0xf5: setNext(); c.setEflagsCc(ir.xor(c.eflagsCc(), c.k(FLAG_CF))); return;
     case 0xf6: case 0xf7: {
@@ -509,6 +510,32 @@ function translateInsn(c: DisasContext): void {
 }
 
 // ---- helpers of the dispatcher ----
+
+/**
+ * LOCK is legal only on read-modify-write instructions with a memory destination
+ * (Intel SDM, LOCK prefix); anything else raises #UD. Peeks at the following bytes.
+ */
+function lockAllowed(c: DisasContext, op: number): boolean {
+  const peek = (i: number) => c.fetchByte((c.pc + i) | 0);
+  let modrm: number, reg: number;
+  if (op === 0x0f) {
+    const op2 = peek(0);
+    modrm = peek(1); reg = (modrm >> 3) & 7;
+    if ((modrm >> 6) === 3) return false;
+    if (op2 === 0xab || op2 === 0xb3 || op2 === 0xbb || op2 === 0xb0 || op2 === 0xb1 || op2 === 0xc0 || op2 === 0xc1) return true;
+    if (op2 === 0xba) return reg >= 5;
+    if (op2 === 0xc7) return reg === 1;
+    return false;
+  }
+  modrm = peek(0); reg = (modrm >> 3) & 7;
+  if ((modrm >> 6) === 3) return false;
+  if (op < 0x40) return (op & 7) < 2 && (op >> 3) !== 7;
+  if (op >= 0x80 && op <= 0x83) return reg !== 7;
+  if (op === 0x86 || op === 0x87) return true;
+  if (op === 0xf6 || op === 0xf7) return reg === 2 || reg === 3;
+  if (op === 0xfe || op === 0xff) return reg < 2;
+  return false;
+}
 
 function storeStack(c: DisasContext, sp: Temp, v: Temp, size: number): void {
   const off = c.ss32 ? sp : c.ir.andi(sp, 0xffff);

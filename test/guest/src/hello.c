@@ -1,3 +1,7 @@
+/*
+ * hello: the smallest test kernel (runtime bring-up): checks the multiboot
+ * magic and that ud2 raises #UD through the IDT and resumes.
+ */
 #include "rt.h"
 int main(uint32_t magic, uint32_t mbi)
 {
