@@ -8,6 +8,8 @@ import { Backend } from './emu/cpu-exec/exec';
 import { PcMachine } from './hw/pc/machine';
 import { describeMultibootError, findMultibootHeader, MultibootError } from './hw/pc/multiboot';
 import { setupDisassembler } from './disasm-hook';
+import { GdbServer } from './gdbstub/server';
+import { MachineDebug } from './hw/pc/debug-session';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
 
@@ -79,6 +81,9 @@ export function buildParser(argv: string[]) {
     .option('icount', { type: 'string', describe: 'shift=N: virtual time advances 2^N ns per instruction (deterministic)' })
     .option('accel', { type: 'string', describe: 'tcg[,backend=tiered|js|interp]: tiered (default), JavaScript only or IR interpreter only' })
     .option('backend', { type: 'string', choices: ['tiered', 'js', 'interp'], describe: 'same as -accel tcg,backend=...' })
+    .option('s', { type: 'boolean', describe: 'shorthand for -gdb tcp::1234' })
+    .option('S', { type: 'boolean', describe: 'do not start the CPU at startup (wait for gdb or the monitor)' })
+    .option('gdb', { type: 'string', describe: 'tcp:[HOST]:PORT: gdb remote stub (HOST defaults to 127.0.0.1)' })
     .option('debugcon', { type: 'string', describe: 'port 0xE9 output: stdio | null | file:PATH' })
     .version('version', 'print the version', `tcg86 ${pkg.version}`)
     .help('help')
@@ -101,6 +106,14 @@ export interface Config {
   logItems: string;
   logFile: string | null;
   debugcon: SerialSpec | null;
+  gdb: { host: string; port: number } | null;
+  startPaused: boolean;
+}
+
+export function parseGdb(spec: string): { host: string; port: number } {
+  const m = /^tcp:([^:]*):(\d+)$/.exec(spec);
+  if (!m || Number(m[2]) > 65535) throw new UsageError(`-gdb '${spec}': expected tcp:[HOST]:PORT`);
+  return { host: m[1] || '127.0.0.1', port: Number(m[2]) };
 }
 
 function parseMem(v: string): number {
@@ -152,6 +165,8 @@ export function parseConfig(argv: string[]): Config | null {
     modules, ramBytes: parseMem(String(a.m)), serial: parseSerial(serialSpec), debugExit,
     noReboot: !!a['no-reboot'], icountShift, backend, logItems, logFile: (a.D as string | undefined) ?? null,
     debugcon: a.debugcon ? parseSerial(String(a.debugcon)) : null,
+    gdb: a.gdb !== undefined ? parseGdb(String(a.gdb)) : a.s ? { host: '127.0.0.1', port: 1234 } : null,
+    startPaused: !!a.S,
   };
 }
 
@@ -220,16 +235,32 @@ export async function run(argv: string[]): Promise<number> {
       serialOut: serial.write, debugConOut: debugcon?.write, debugExit: cfg.debugExit, noReboot: cfg.noReboot,
       icountShift: cfg.icountShift, backend: cfg.backend, log, nochain: log.enabled('nochain'),
       message: (l) => process.stderr.write(l + '\n'),
+      startPaused: cfg.startPaused,
     });
   } catch (e) {
     serial.close();
     if (e instanceof MultibootError) throw new UsageError(describeMultibootError(e));
     throw e;
   }
+  let gdb: GdbServer | null = null;
+  if (cfg.gdb) {
+    gdb = new GdbServer(new MachineDebug(machine));
+    try {
+      await gdb.listen(cfg.gdb.host, cfg.gdb.port);
+    } catch (e) {
+      serial.close();
+      throw new UsageError(`-gdb tcp:${cfg.gdb.host}:${cfg.gdb.port}: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message}`);
+    }
+    if (cfg.startPaused) {
+      const { host, port } = gdb.address();
+      process.stderr.write(`tcg86: CPU stopped (-S); connect with: gdb ${cfg.kernelPath} -ex "target remote ${host}:${port}"\n`);
+    }
+  }
   const stopOnSignal = () => machine?.stop(0);
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const status = await machine.start();
+  await gdb?.close();
   serial.close();
   debugcon?.close();
   return status;

@@ -9,7 +9,7 @@ import { formatIr } from '../tcg/printer';
 import { CPU_FAULT, X86Cpu } from '../translate-i386/cpu';
 import { HELPERS } from '../translate-i386/helpers';
 import { Access } from '../translate-i386/mmu';
-import { translateLinear } from '../translate-i386/paging';
+import { debugPhys, translateLinear } from '../translate-i386/paging';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
   DR0, EFLAGS, EIP, FLAG_IF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
@@ -40,7 +40,7 @@ export interface InterruptSource {
   acknowledge(): number;
 }
 
-export const enum StopReason { BUDGET, HALTED, REQUEST }
+export const enum StopReason { BUDGET, HALTED, REQUEST, BREAKPOINT, STEP }
 
 const JC_SIZE = 4096;
 
@@ -288,19 +288,77 @@ export class CpuExec {
     this.deliver(v, cpu.excSoft, cpu.excError, cpu.excEip, cpu.excSoft ? cpu.excInsnEip : cpu.excEip);
   }
 
+  // ---- debugging: breakpoints and single-step (used by the gdbstub and the monitor) ----
+
+  /** Linear addresses of breakpoints, and how many sit on each linear page. */
+  private readonly bpAddrs = new Set<number>();
+  private readonly bpPages = new Map<number, number>();
+  /** Address of the breakpoint that stopped the last run(). */
+  bpHit = -1;
+
+  insertBreakpoint(addr: number): void {
+    addr |= 0;
+    if (this.bpAddrs.has(addr)) return;
+    this.bpAddrs.add(addr);
+    const page = addr >>> 12;
+    this.bpPages.set(page, (this.bpPages.get(page) ?? 0) + 1);
+    this.invalidateLinearPage(addr);
+  }
+
+  removeBreakpoint(addr: number): boolean {
+    addr |= 0;
+    if (!this.bpAddrs.delete(addr)) return false;
+    const page = addr >>> 12;
+    const n = (this.bpPages.get(page) ?? 1) - 1;
+    if (n) this.bpPages.set(page, n); else this.bpPages.delete(page);
+    this.invalidateLinearPage(addr);
+    return true;
+  }
+
+  breakpoints(): number[] { return [...this.bpAddrs]; }
+
+  /** Drop the TBs of the page holding linear `addr`, so that its code is retranslated. */
+  private invalidateLinearPage(addr: number): void {
+    const phys = debugPhys(this.cpu, addr);
+    if (phys >= 0) this.invalidateRange(phys & ~0xfff, 4096);
+    this.jc.fill(null);
+  }
+
   /**
-   * Run until `budget` instructions have executed, the CPU halts, or an exit is requested.
+   * The TB for the current CS:EIP, or null when a breakpoint is there. On a page with a
+   * breakpoint every TB is one instruction long and never chained (QEMU's CF_BP_PAGE), so
+   * each instruction start of that page passes through here.
    */
-  run(budget: number): StopReason {
+  private nextTb(cflags: number): TranslationBlock | null {
+    const s = this.cpu.s;
+    const pc = (s[SEG_BASE + SEG_CS] + s[EIP]) | 0;
+    if (this.bpPages.size && this.bpPages.has(pc >>> 12)) {
+      if (this.bpAddrs.has(pc) && !this.bpSkip) { this.bpHit = pc; return null; }
+      cflags |= CF_SINGLE_INSN;
+    }
+    this.bpSkip = false;
+    return this.lookup(pc, s[SEG_BASE + SEG_CS], s[HFLAGS], cflags);
+  }
+  /** Resume over the breakpoint at the current pc once (continuing from a breakpoint stop). */
+  bpSkip = false;
+
+  /**
+   * Run until `budget` instructions have executed, the CPU halts, a breakpoint is reached,
+   * or an exit is requested. With `step`, run exactly one instruction (one 1-insn TB, or the
+   * delivery of an exception) and return STEP; `noIrq` keeps interrupts out while stepping.
+   */
+  run(budget: number, step = false, noIrq = false): StopReason {
     const cpu = this.cpu, s = cpu.s;
     const limit = this.insns + budget;
     this.exitRequest = false;
     while (this.insns < limit) {
       if (this.exitRequest) return StopReason.REQUEST;
-      this.checkInterrupts();
-      if (cpu.halted) return StopReason.HALTED;
+      if (!(step && noIrq)) this.checkInterrupts();
+      if (cpu.halted) return step ? StopReason.STEP : StopReason.HALTED;
       try {
-        let tb = this.lookup((s[SEG_BASE + SEG_CS] + s[EIP]) | 0, s[SEG_BASE + SEG_CS], s[HFLAGS], this.cflags());
+        const first = this.nextTb(step ? CF_SINGLE_INSN : this.cflags());
+        if (!first) return StopReason.BREAKPOINT;
+        let tb: TranslationBlock = first;
         // The chained inner loop: follow direct links while nothing needs the outer loop.
         for (;;) {
           this.curTb = tb;
@@ -320,11 +378,13 @@ export class CpuExec {
           this.insns += tb.icount;
           if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
           if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
+          if (step) { this.curTb = null; return StopReason.STEP; }
           if (exit > 1 || this.exitRequest || this.insns >= limit || this.irqRequested()) break;
           const next = tb.jmp[exit];
           if (next && !next.invalid) { this.stats.chainHits++; tb = next; continue; }
           // Look up the successor and link it for next time.
-          const nt = this.lookup((s[SEG_BASE + SEG_CS] + s[EIP]) | 0, s[SEG_BASE + SEG_CS], s[HFLAGS], this.cflags());
+          const nt = this.nextTb(this.cflags());
+          if (!nt) { this.curTb = null; return StopReason.BREAKPOINT; }
           if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid) {
             tb.jmp[exit] = nt;
             nt.incoming.push({ tb, slot: exit });
@@ -335,6 +395,7 @@ export class CpuExec {
       } catch (e) {
         if (e !== CPU_FAULT) throw e;
         this.handleFault();
+        if (step) { this.curTb = null; return StopReason.STEP; }
       }
       this.curTb = null;
     }

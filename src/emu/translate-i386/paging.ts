@@ -38,3 +38,19 @@ export function translateLinear(cpu: X86Cpu, addr: number, access: Access, eip: 
   if (nv !== pte) mem.physWrite(pteAddr, 4, nv);
   return big ? ((pte & 0xffc00000) | (addr & 0x3fffff)) : ((pte & ~0xfff) | (addr & 0xfff));
 }
+
+/**
+ * Physical address of linear `addr` for debuggers: no fault, no accessed/dirty bits, no
+ * privilege check; -1 when unmapped.
+ */
+export function debugPhys(cpu: X86Cpu, addr: number): number {
+  const s = cpu.s;
+  if (!(s[CR0] & CR0_PG)) return addr >>> 0;
+  const mem = cpu.mem;
+  const pde = mem.physRead((s[CR3] & ~0xfff) + ((addr >>> 22) << 2), 4);
+  if (!(pde & PTE_P)) return -1;
+  if ((pde & PTE_PS) && (s[CR4] & CR4_PSE)) return ((pde & 0xffc00000) | (addr & 0x3fffff)) >>> 0;
+  const pte = mem.physRead((pde & ~0xfff) + (((addr >>> 12) & 0x3ff) << 2), 4);
+  if (!(pte & PTE_P)) return -1;
+  return ((pte & ~0xfff) | (addr & 0xfff)) >>> 0;
+}

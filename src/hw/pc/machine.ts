@@ -33,7 +33,12 @@ export interface MachineOptions {
   hotThreshold?: number;
   /** Called with a one-line message when the machine stops by itself. */
   message?: (line: string) => void;
+  /** -S: do not start the CPU until a debugger or the monitor resumes it. */
+  startPaused?: boolean;
 }
+
+/** Run state as QEMU names it (`info status`). */
+export type RunState = 'running' | 'paused' | 'debug' | 'shutdown';
 
 /** Instructions per slice before yielding to the event loop. */
 const SLICE_INSNS = 2_000_000;
@@ -58,6 +63,13 @@ export class PcMachine implements MachineControl, Clock {
   /** Virtual time offset added while halted under -icount (time warps to the next event). */
   private warpNs = 0;
   running = false;
+  /** Stopped by a debugger or the monitor (-S, Ctrl-C, breakpoint, step). */
+  paused = false;
+  runState: RunState = 'running';
+  private pauseRequested = false;
+  private stepPending: { noIrq: boolean; noTimer: boolean } | null = null;
+  /** Notified with the reason of every stop of a paused machine. */
+  onStop: ((why: 'interrupt' | 'breakpoint' | 'step' | 'exited') => void) | null = null;
   private booted = false;
 
   constructor(readonly opts: MachineOptions) {
@@ -100,6 +112,7 @@ export class PcMachine implements MachineControl, Clock {
 
   // ---- MachineControl ----
   requestReset(): void { this.resetRequested = true; this.exec.exitRequest = true; }
+  exitStatusValue(): number { return this.exitStatus ?? 0; }
   requestExit(status: number): void { this.exitStatus = status; this.exec.exitRequest = true; }
 
   /** Load the kernel and put the CPU in the state the multiboot specification requires. */
@@ -149,16 +162,63 @@ export class PcMachine implements MachineControl, Clock {
   /** Run until the guest exits (isa-debug-exit, triple fault with -no-reboot) or stop(). */
   start(): Promise<number> {
     this.running = true;
+    if (this.opts.startPaused) { this.paused = true; this.runState = 'paused'; }
     return new Promise((resolve) => {
       this.finish = resolve;
-      this.schedule(0);
+      if (!this.paused) this.schedule(0);
     });
+  }
+
+  // ---- run control for the debugger and the monitor ----
+
+  /** Stop the CPU at the next TB boundary; onStop('interrupt') follows. */
+  requestPause(): void {
+    if (this.paused || !this.running) return;
+    this.pauseRequested = true;
+    this.exec.exitRequest = true;
+    // Sleeping in hlt (a timer is pending): stop right now.
+    if (this.timer) { this.clearSchedule(); this.enterPause('interrupt'); }
+  }
+
+  private enterPause(why: 'interrupt' | 'breakpoint' | 'step'): void {
+    this.pauseRequested = false;
+    this.paused = true;
+    this.runState = why === 'interrupt' ? 'paused' : 'debug';
+    this.onStop?.(why);
+  }
+
+  resumeRun(): void {
+    if (!this.paused || !this.running) return;
+    this.paused = false;
+    this.runState = 'running';
+    // Continuing from a breakpoint stop: execute that instruction instead of stopping again.
+    if (this.exec.bpHit === this.cpu.linearPc()) this.exec.bpSkip = true;
+    this.exec.bpHit = -1;
+    this.schedule(0);
+  }
+
+  /** One instruction, then onStop('step'). */
+  stepOnce(flags: { noIrq: boolean; noTimer: boolean }): void {
+    if (!this.paused || !this.running) return;
+    this.stepPending = flags;
+    this.paused = false;
+    this.schedule(0);
+  }
+
+  private runStep(flags: { noIrq: boolean; noTimer: boolean }): void {
+    if (!flags.noTimer) this.updateDevices();
+    if (this.exec.bpHit === this.cpu.linearPc()) this.exec.bpSkip = true;
+    this.exec.bpHit = -1;
+    const wasHalted = this.cpu.halted;
+    this.exec.run(1, true, flags.noIrq);
+    if (wasHalted && this.cpu.halted && !flags.noTimer) { /* still waiting for an interrupt */ }
+    this.exec.idle();
   }
 
   stop(status = 0): void {
     this.exitStatus = status;
     this.exec.exitRequest = true;
-    if (this.timer || this.immediate) { this.clearSchedule(); this.end(); }
+    if (this.timer || this.immediate || this.paused) { this.clearSchedule(); if (this.running) this.end(); }
   }
 
   private clearSchedule(): void {
@@ -179,6 +239,8 @@ export class PcMachine implements MachineControl, Clock {
 
   private end(): void {
     this.running = false;
+    this.runState = 'shutdown';
+    this.onStop?.('exited');
     const f = this.finish;
     this.finish = null;
     f?.(this.exitStatus ?? 0);
@@ -202,7 +264,7 @@ export class PcMachine implements MachineControl, Clock {
       const before = this.exec.insns;
       reason = this.exec.run(budget);
       done += this.exec.insns - before;
-      if (reason !== StopReason.BUDGET) break;
+      if (reason !== StopReason.BUDGET || this.pauseRequested) break;
       if (Date.now() - t0 > SLICE_MS) break;
     }
     this.exec.idle();
@@ -212,8 +274,17 @@ export class PcMachine implements MachineControl, Clock {
 
   private slice(): void {
     if (this.exitStatus !== null) { this.end(); return; }
+    if (this.paused) return;
     let reason: StopReason;
     try {
+      if (this.stepPending) {
+        const f = this.stepPending;
+        this.stepPending = null;
+        this.runStep(f);
+        if (this.exitStatus !== null) { this.end(); return; }
+        this.enterPause('step');
+        return;
+      }
       reason = this.runSlice();
     } catch (e) {
       this.opts.message?.(`tcg86: internal error: ${(e as Error).stack ?? e}`);
@@ -222,6 +293,8 @@ export class PcMachine implements MachineControl, Clock {
       return;
     }
     if (this.exitStatus !== null) { this.end(); return; }
+    if (reason === StopReason.BREAKPOINT) { this.enterPause('breakpoint'); return; }
+    if (this.pauseRequested) { this.enterPause('interrupt'); return; }
     if (this.resetRequested) {
       this.resetRequested = false;
       this.boot();

@@ -1,0 +1,79 @@
+// The PC machine as a DebugTarget: run control, debug memory access and breakpoints for
+// the gdbstub and the monitor.
+import { DebugTarget, StepFlags, StopEvent } from '../../emu/cpu-exec/debug-target';
+import { debugPhys } from '../../emu/translate-i386/paging';
+import { PcMachine } from './machine';
+
+export class MachineDebug implements DebugTarget {
+  private readonly listeners = new Set<(ev: StopEvent) => void>();
+
+  constructor(readonly machine: PcMachine) {
+    machine.onStop = (why) => {
+      const ev: StopEvent = why === 'breakpoint' ? { kind: 'breakpoint', addr: machine.exec.bpHit >>> 0 }
+        : why === 'exited' ? { kind: 'exited', status: machine.exitStatusValue() } : { kind: why };
+      for (const l of [...this.listeners]) l(ev);
+    };
+  }
+
+  get cpu() { return this.machine.cpu; }
+  get stats() { return this.machine.exec.stats; }
+
+  isRunning(): boolean { return this.machine.running && !this.machine.paused; }
+  requestStop(): void { this.machine.requestPause(); }
+  resume(): void { this.machine.resumeRun(); }
+  step(flags: StepFlags): void { this.machine.stepOnce(flags); }
+  addStopListener(f: (ev: StopEvent) => void): void { this.listeners.add(f); }
+  removeStopListener(f: (ev: StopEvent) => void): void { this.listeners.delete(f); }
+
+  translate(addr: number): number { return debugPhys(this.machine.cpu, addr); }
+
+  /** Physical address for byte `i` of an access, page by page; -1 outside RAM or unmapped. */
+  private physOf(addr: number, phys: boolean): number {
+    const p = phys ? addr >>> 0 : this.translate(addr);
+    return p >= 0 && p < this.machine.mem.size ? p : -1;
+  }
+
+  readMemory(addr: number, len: number, phys: boolean): Uint8Array | null {
+    const out = new Uint8Array(len);
+    const mem = this.machine.mem;
+    for (let i = 0; i < len;) {
+      const a = (addr + i) | 0;
+      const p = this.physOf(a, phys);
+      if (p < 0) return null;
+      const n = Math.min(len - i, 4096 - (a & 0xfff), mem.size - p);
+      out.set(mem.m8.subarray(p, p + n), i);
+      i += n;
+    }
+    return out;
+  }
+
+  writeMemory(addr: number, data: Uint8Array, phys: boolean): boolean {
+    const mem = this.machine.mem;
+    const chunks: [number, number, number][] = [];
+    for (let i = 0; i < data.length;) {
+      const a = (addr + i) | 0;
+      const p = this.physOf(a, phys);
+      if (p < 0) return false;
+      const n = Math.min(data.length - i, 4096 - (a & 0xfff), mem.size - p);
+      chunks.push([p, i, n]);
+      i += n;
+    }
+    for (const [p, i, n] of chunks) {
+      mem.m8.set(data.subarray(i, i + n), p);
+      this.machine.exec.invalidateRange(p, n);
+    }
+    return true;
+  }
+
+  insertBreakpoint(addr: number): void { this.machine.exec.insertBreakpoint(addr); }
+  removeBreakpoint(addr: number): boolean { return this.machine.exec.removeBreakpoint(addr); }
+  breakpoints(): number[] { return this.machine.exec.breakpoints().map(a => a >>> 0); }
+
+  stateChanged(): void {
+    const m = this.machine;
+    m.cpu.updateHflags();
+    m.mem.flushTlb();
+  }
+
+  quit(status: number): void { this.machine.stop(status); }
+}
