@@ -39,8 +39,14 @@ export class X86Cpu {
   /** Set when the fault was an SMC restart rather than a guest exception. */
   smcRestart = false;
   halted = false;
-  /** A20 line: when off, address bit 20 is forced to 0 (reserved for later; kept for port 0x92). */
+  /** A20 line: when off, physical address bit 20 is forced to 0 (port 0x92, the 8042). */
   a20 = true;
+
+  setA20(on: boolean): void {
+    if (on === this.a20) return;
+    this.a20 = on;
+    this.mem.flushTlb();
+  }
   msrTscOffset = 0;
   hooks: CpuHooks = { modeChanged: () => undefined, tsc: () => 0, unimplemented: () => undefined };
 

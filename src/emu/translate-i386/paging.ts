@@ -10,6 +10,11 @@ const PTE_P = 1, PTE_W = 2, PTE_U = 4, PTE_A = 0x20, PTE_D = 0x40, PTE_PS = 0x80
 const CR4_PSE = 0x10;
 
 export function translateLinear(cpu: X86Cpu, addr: number, access: Access, eip: number): number {
+  const p = walk(cpu, addr, access, eip);
+  return cpu.a20 ? p : p & ~0x100000;
+}
+
+function walk(cpu: X86Cpu, addr: number, access: Access, eip: number): number {
   const s = cpu.s;
   if (!(s[CR0] & CR0_PG)) return addr;
   const mem = cpu.mem;
@@ -44,6 +49,11 @@ export function translateLinear(cpu: X86Cpu, addr: number, access: Access, eip: 
  * privilege check; -1 when unmapped.
  */
 export function debugPhys(cpu: X86Cpu, addr: number): number {
+  const p = debugWalk(cpu, addr);
+  return p < 0 || cpu.a20 ? p : p & ~0x100000;
+}
+
+function debugWalk(cpu: X86Cpu, addr: number): number {
   const s = cpu.s;
   if (!(s[CR0] & CR0_PG)) return addr >>> 0;
   const mem = cpu.mem;

@@ -92,9 +92,9 @@ export class PcMachine implements MachineControl, Clock {
     this.uart.attach(this.io);
     new DebugConsoleE9(opts.debugConOut ?? (() => undefined)).attach(this.io);
     if (opts.debugExit) this.io.register(opts.debugExit.iobase, opts.debugExit.iosize, new IsaDebugExit(this, opts.debugExit.iobase, opts.debugExit.iosize));
-    this.io.register(0x92, 1, new Port92(this, (on) => { this.cpu.a20 = on; }));
+    this.io.register(0x92, 1, new Port92(this, (on) => this.cpu.setA20(on)));
     this.io.register(0x80, 1, new Port80());
-    const kbc = new Kbc8042(this);
+    const kbc = new Kbc8042(this, { onA20: (on) => this.cpu.setA20(on) });
     this.io.register(0x60, 1, kbc);
     this.io.register(0x64, 1, kbc);
     this.boot();
