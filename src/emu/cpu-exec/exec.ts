@@ -348,6 +348,14 @@ export class CpuExec {
    * delivery of an exception) and return STEP; `noIrq` keeps interrupts out while stepping.
    */
   run(budget: number, step = false, noIrq = false): StopReason {
+    try {
+      return this.runLoop(budget, step, noIrq);
+    } finally {
+      this.stats.insnsTotal = this.insns;
+    }
+  }
+
+  private runLoop(budget: number, step: boolean, noIrq: boolean): StopReason {
     const cpu = this.cpu, s = cpu.s;
     const limit = this.insns + budget;
     this.exitRequest = false;
@@ -364,24 +372,18 @@ export class CpuExec {
           this.curTb = tb;
           if (this.log.execEnabled) this.log.exec(tb, cpu);
           const flagsAtEntry = tb.flags;
-          let exit: number;
-          if (tb.fn) { exit = tb.fn(); this.stats.insnsJs += tb.icount; }
-          else {
-            exit = interpret(tb.interp!, s, cpu.mem, HELPERS, cpu);
-            this.stats.insnsInterp += tb.icount;
-            if (this.opts.backend === 'tiered' && ++tb.execCount >= this.opts.hotThreshold && !tb.compileQueued) {
-              tb.compileQueued = true;
-              this.compileQueue.push(tb);
-              if (this.compileQueue.length >= this.opts.compileBatch) this.flushCompileQueue();
-            }
-          }
+          const fn = tb.fn;
+          const exit = fn !== null ? fn() : this.interpretTb(tb);
+          tb.execCount++;
           this.insns += tb.icount;
-          if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
-          if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
+          if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
+            if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
+            if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
+          }
           if (step) { this.curTb = null; return StopReason.STEP; }
-          if (exit > 1 || this.exitRequest || this.insns >= limit || this.irqRequested()) break;
+          if (exit > 1 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) break;
           const next = tb.jmp[exit];
-          if (next && !next.invalid) { this.stats.chainHits++; tb = next; continue; }
+          if (next !== null && !next.invalid) { tb = next; continue; }
           // Look up the successor and link it for next time.
           const nt = this.nextTb(this.cflags());
           if (!nt) { this.curTb = null; return StopReason.BREAKPOINT; }
@@ -402,12 +404,21 @@ export class CpuExec {
     return StopReason.BUDGET;
   }
 
+  /** Tier 1: run a TB on the IR interpreter; queue it for compilation once hot. */
+  private interpretTb(tb: TranslationBlock): number {
+    const cpu = this.cpu;
+    const exit = interpret(tb.interp!, cpu.s, cpu.mem, HELPERS, cpu);
+    this.stats.insnsInterp += tb.icount;
+    if (this.opts.backend === 'tiered' && tb.execCount + 1 >= this.opts.hotThreshold && !tb.compileQueued) {
+      tb.compileQueued = true;
+      this.compileQueue.push(tb);
+      if (this.compileQueue.length >= this.opts.compileBatch) this.flushCompileQueue();
+    }
+    return exit;
+  }
+
   /** Flush pending compilations (end of a slice). */
   idle(): void { if (this.compileQueue.length) this.flushCompileQueue(); }
-
-  private irqRequested(): boolean {
-    return this.irqLine && (this.cpu.s[EFLAGS] & FLAG_IF) !== 0;
-  }
 
   private singleStepTrap(): void {
     const s = this.cpu.s;

@@ -12,9 +12,9 @@ export class ExecStats {
   lookups = 0;
   jcHits = 0;
   chainLinks = 0;
-  chainHits = 0;
   insnsInterp = 0;
-  insnsJs = 0;
+  /** Instructions executed in total (kept current by the exec loop's owner). */
+  insnsTotal = 0;
   interrupts = 0;
   exceptions = 0;
 
@@ -29,8 +29,8 @@ export class ExecStats {
       `TB flushes            ${this.flushes}`,
       `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts})`,
       `lookups               ${this.lookups} (jump cache hits ${pct(this.jcHits, this.lookups)})`,
-      `chain links           ${this.chainLinks}, chained transitions ${this.chainHits}`,
-      `insns executed        ${this.insnsInterp + this.insnsJs} (interpreter ${pct(this.insnsInterp, this.insnsInterp + this.insnsJs)}, JS ${pct(this.insnsJs, this.insnsInterp + this.insnsJs)})`,
+      `chain links           ${this.chainLinks}`,
+      `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, JS ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
       `interrupts            ${this.interrupts}, exceptions ${this.exceptions}`,
     ].join('\n');
   }

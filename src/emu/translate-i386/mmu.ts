@@ -117,8 +117,14 @@ export class Memory implements GuestMemory {
       this.hooks.translate(addr + size - 1, Access.READ, eip);
       for (let i = 0; i < size; i++) v |= this.ld8(addr + i, eip) << (8 * i);
     } else {
-      const p = this.hooks.translate(addr, Access.READ, eip);
-      this.fill(addr, p, false);
+      // Unaligned accesses within a page miss the inline path but usually hit the TLB here.
+      const e = this.tlbR[addr >>> PAGE_BITS];
+      let p: number;
+      if ((e & (PAGE_SIZE - 1)) === 0) p = (e ^ addr) >>> 0;
+      else {
+        p = this.hooks.translate(addr, Access.READ, eip);
+        this.fill(addr, p, false);
+      }
       v = this.physRead(p, size);
     }
     switch (memop) {
@@ -148,6 +154,8 @@ export class Memory implements GuestMemory {
       }
       return;
     }
+    const e = this.tlbW[addr >>> PAGE_BITS];
+    if ((e & (PAGE_SIZE - 1)) === 0) { this.physWrite((e ^ addr) >>> 0, size, value); return; }
     const p = this.hooks.translate(addr, Access.WRITE, eip);
     this.checkCode(p, size, eip);
     this.fill(addr, p, true);
