@@ -391,6 +391,7 @@ export class CpuExec {
             tb.jmp[exit] = nt;
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;
+            if (this.log.execEnabled) this.log.link(tb, exit, nt);
           }
           tb = nt;
         }

@@ -76,6 +76,13 @@ export class TbLog {
     if (this.items.has('cpu')) this.out(cpuState(cpu) + '\n');
   }
 
+  /** A direct exit gets chained (QEMU: "Linking TBs ... index n -> ..."). */
+  link(from: TranslationBlock, slot: number, to: TranslationBlock): void {
+    if (this.items.has('exec')) {
+      this.out(`Linking TBs ${from.id} [${(from.pc >>> 0).toString(16).padStart(8, '0')}] index ${slot} -> ${to.id} [${(to.pc >>> 0).toString(16).padStart(8, '0')}]\n`);
+    }
+  }
+
   interrupt(cpu: X86Cpu, vector: number, soft: boolean, error: number, count: number): void {
     if (!this.items.has('int')) return;
     const s = cpu.s;
