@@ -228,6 +228,7 @@ export class CpuExec {
   /** A guest store reaches a page with code. If it hits the running TB, restart precisely. */
   private codeWrite(phys: number, len: number, eip: number): void {
     const cur = this.curTb;
+    this.stats.codePageWrites++;
     const hitCurrent = this.invalidateRange(phys, len);
     if (hitCurrent && cur && !(cur.cflags & CF_SINGLE_INSN)) {
       // Re-execute the storing instruction alone; the rest is retranslated from memory.

@@ -9,6 +9,8 @@ export class ExecStats {
   flushes = 0;
   invalidations = 0;
   smcRestarts = 0;
+  /** Guest stores that reached a page holding translated code (slow path). */
+  codePageWrites = 0;
   lookups = 0;
   jcHits = 0;
   chainLinks = 0;
@@ -27,7 +29,7 @@ export class ExecStats {
       `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
       `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,
       `TB flushes            ${this.flushes}`,
-      `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts})`,
+      `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts}, stores to code pages ${this.codePageWrites})`,
       `lookups               ${this.lookups} (jump cache hits ${pct(this.jcHits, this.lookups)})`,
       `chain links           ${this.chainLinks}`,
       `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, JS ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
