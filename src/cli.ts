@@ -170,19 +170,32 @@ export function parseConfig(argv: string[]): Config | null {
   };
 }
 
+/** Collects guest bytes and writes them in one buffer per event-loop turn. */
+function batchedWriter(sink: (buf: Buffer) => void): { write: (b: number) => void; flush: () => void } {
+  let pending: number[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (!pending.length) return;
+    const buf = Buffer.from(pending);
+    pending = [];
+    sink(buf);
+  };
+  return { write: (b) => { pending.push(b); if (!scheduled) { scheduled = true; setImmediate(flush); } }, flush };
+}
+
 /** Byte sink for a character device spec; `input` receives bytes from it. */
-async function openChardev(spec: SerialSpec, input: (b: number) => void): Promise<{ write: (b: number) => void; close: () => void }> {
+async function openChardev(spec: SerialSpec, input: (b: number) => void): Promise<{ write: (b: number) => void; close: () => void | Promise<void> }> {
   switch (spec.kind) {
     case 'null': return { write: () => undefined, close: () => undefined };
     case 'file': {
       let fd: number;
       try { fd = fs.openSync(spec.path!, 'w'); } catch (e) { throw new UsageError(`-serial file:${spec.path}: ${(e as Error).message}`); }
-      return { write: (b) => { fs.writeSync(fd, Buffer.of(b)); }, close: () => fs.closeSync(fd) };
+      const out = batchedWriter((buf) => { fs.writeSync(fd, buf); });
+      return { write: out.write, close: () => { out.flush(); fs.closeSync(fd); } };
     }
     case 'stdio': {
-      let pending: number[] = [];
-      let scheduled = false;
-      const flush = () => { scheduled = false; const b = Buffer.from(pending); pending = []; process.stdout.write(b); };
+      const out = batchedWriter((buf) => { process.stdout.write(buf); });
       const stdin = process.stdin;
       if (stdin.isTTY) stdin.setRawMode(true);
       const onData = (d: Buffer) => { for (const b of d) input(b); };
@@ -191,8 +204,8 @@ async function openChardev(spec: SerialSpec, input: (b: number) => void): Promis
       if (!stdin.isTTY) stdin.on('end', () => undefined);
       stdin.resume();
       return {
-        write: (b) => { pending.push(b); if (!scheduled) { scheduled = true; setImmediate(flush); } },
-        close: () => { if (pending.length) flush(); stdin.off('data', onData); if (stdin.isTTY) stdin.setRawMode(false); stdin.pause(); stdin.unref?.(); },
+        write: out.write,
+        close: () => { out.flush(); stdin.off('data', onData); if (stdin.isTTY) stdin.setRawMode(false); stdin.pause(); stdin.unref?.(); },
       };
     }
     case 'tcp': {
@@ -214,7 +227,21 @@ async function openChardev(spec: SerialSpec, input: (b: number) => void): Promis
         process.stderr.write(`tcg86: waiting for connection on serial tcp:${spec.host}:${spec.port},server\n`);
         await new Promise<void>((r) => { connected = r; });
       }
-      return { write: (b) => { sock?.write(Buffer.of(b)); }, close: () => { sock?.destroy(); server.close(); } };
+      const out = batchedWriter((buf) => { sock?.write(buf); });
+      return {
+        write: out.write,
+        // Deliver what is still buffered before the process exits (a slow reader loses nothing).
+        close: async () => {
+          out.flush();
+          server.close();
+          const s = sock;
+          if (!s) return;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(() => { s.destroy(); resolve(); }, 10000);
+            s.end(() => { clearTimeout(t); resolve(); });
+          });
+        },
+      };
     }
   }
 }
@@ -261,8 +288,8 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', stopOnSignal);
   const status = await machine.start();
   await gdb?.close();
-  serial.close();
-  debugcon?.close();
+  await serial.close();
+  await debugcon?.close();
   return status;
 }
 

@@ -41,6 +41,10 @@ link elf-kernel.ld  "$tmp/no-header.o" no-header.elf
 asm bad-checksum.S  "$tmp/bad-checksum.o"
 link elf-kernel.ld  "$tmp/bad-checksum.o" bad-checksum.elf
 
+# Prints "before" on COM1, then triple-faults (int3 through an IDT of limit 0).
+asm triple-fault.S  "$tmp/triple-fault.o"
+link elf-kernel.ld  "$tmp/triple-fault.o" triple-fault.elf
+
 # Same object as elf-kernel.elf, linked at 256 MiB.
 link high-load.ld   "$tmp/elf-kernel.o" high-load.elf
 

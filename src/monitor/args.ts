@@ -2,7 +2,7 @@
 // sticky defaults), expressions, file names, and the end of the line.
 import { X86Cpu } from '../emu/translate-i386/cpu';
 import { FormatState, MonitorError } from './context';
-import { parseExpr } from './expr';
+import { evalExpr } from './expr';
 
 export interface DumpFormat {
   count: number;
@@ -44,14 +44,22 @@ export function parseFormat(text: string, fmt: FormatState, letters: string): { 
   return { dump: { count, format, size: size || fmt.size }, rest: t.trim() };
 }
 
-/** One expression argument at the start of `text`; `rest` is what follows it. */
+/**
+ * One expression argument of several (memsave's address and size): it ends at whitespace
+ * outside parentheses, so that `memsave $esp+8 256 /tmp/f` does not read "256 / tmp".
+ * Write `($esp + 8)` for an expression with spaces.
+ */
 export function exprArg(cpu: X86Cpu, text: string, what: string): { value: bigint; rest: string } {
   const t = text.trimStart();
   if (!t) throw new MonitorError(`missing argument: ${what}`);
-  const r = parseExpr(cpu, t);
-  const rest = t.slice(r.end);
-  if (rest && !/^\s/.test(rest)) throw new MonitorError(`invalid ${what}: '${t}'`);
-  return { value: r.value, rest: rest.trim() };
+  let depth = 0, i = 0;
+  for (; i < t.length; i++) {
+    const c = t[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (/\s/.test(c) && depth <= 0) break;
+  }
+  return { value: evalExpr(cpu, t.slice(0, i)), rest: t.slice(i).trim() };
 }
 
 /** A word (a file name): up to whitespace, or a "double-quoted" string with \" escapes. */

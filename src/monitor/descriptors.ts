@@ -84,7 +84,7 @@ function segTable(debug: DebugTarget, label: string, base: number, limit: number
     if (!raw) { out.push(`${tag} cannot access memory at 0x${hex8(addr)}`); continue; }
     const lo = (raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24)) >>> 0;
     const hi = (raw[4] | (raw[5] << 8) | (raw[6] << 16) | (raw[7] << 24)) >>> 0;
-    if (!lo && !hi && args.length === 0) { empty++; continue; }
+    if (!lo && !hi) { if (args.length) out.push(`${tag} empty`); else empty++; continue; }
     const d = decodeDescriptor(lo, hi);
     out.push(`${tag} sel=0x${hex4((i << 3) | ti)} base=0x${hex8(d.base)} limit=0x${hex8(d.limit)} DPL=${d.dpl} P=${d.p} ${describeDescriptor(d)}`);
   }
@@ -117,7 +117,7 @@ export function infoIdt(debug: DebugTarget, args: string[]): string[] {
     if (!raw) { out.push(`IDT[0x${hex2(v)}] cannot access memory at 0x${hex8(addr)}`); continue; }
     const lo = (raw[0] | (raw[1] << 8) | (raw[2] << 16) | (raw[3] << 24)) >>> 0;
     const hi = (raw[4] | (raw[5] << 8) | (raw[6] << 16) | (raw[7] << 24)) >>> 0;
-    if (!lo && !hi && args.length === 0) { empty++; continue; }
+    if (!lo && !hi) { if (args.length) out.push(`IDT[0x${hex2(v)}] empty`); else empty++; continue; }
     const d = decodeDescriptor(lo, hi);
     out.push(`IDT[0x${hex2(v)}] DPL=${d.dpl} P=${d.p} ${d.s ? `not a gate (${describeDescriptor(d)})` : describeDescriptor(d)}`);
   }

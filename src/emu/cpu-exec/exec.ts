@@ -382,7 +382,10 @@ export class CpuExec {
             if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
           }
           if (step) { this.curTb = null; return StopReason.STEP; }
-          if (exit > 1 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) break;
+          if (exit > 1 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) {
+            if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
+            break;
+          }
           const next = tb.jmp[exit];
           if (next !== null && !next.invalid) { tb = next; continue; }
           // Look up the successor and link it for next time.
@@ -398,6 +401,7 @@ export class CpuExec {
         }
       } catch (e) {
         if (e !== CPU_FAULT) throw e;
+        if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
         this.handleFault();
         if (step) { this.curTb = null; return StopReason.STEP; }
       }

@@ -39,6 +39,8 @@ export class X86Cpu {
   /** Set when the fault was an SMC restart rather than a guest exception. */
   smcRestart = false;
   halted = false;
+  /** Instructions done inside helpers beyond the one counted per instruction (rep iterations). */
+  extraInsns = 0;
   /** A20 line: when off, physical address bit 20 is forced to 0 (port 0x92, the 8042). */
   a20 = true;
 

@@ -463,7 +463,7 @@ export const STR_MOVS = 0, STR_CMPS = 1, STR_STOS = 2, STR_LODS = 3, STR_SCAS = 
 def('string', ANY, (cpu, kind, eip) => stringOp(cpu, kind, eip));
 
 /** Iterations done per helper call before returning to let interrupts in (the insn restarts). */
-const STRING_CHUNK = 16384;
+const STRING_CHUNK = 4096;
 
 function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
   const s = cpu.s, mem = cpu.mem;
@@ -509,8 +509,9 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
     if (!rep) return 0;
     count = (count - 1) & amask;
     put(R_ECX, count);
-    if (count === 0 || stop) return 0;
-    if (++iters >= STRING_CHUNK) return 1;
+    // Each iteration counts as an instruction (icount, budgets), as in QEMU.
+    if (count === 0 || stop) { cpu.extraInsns += iters; return 0; }
+    if (++iters >= STRING_CHUNK) { cpu.extraInsns += iters - 1; return 1; }
   }
 }
 
