@@ -2,6 +2,7 @@
 // and the pending-exception record that a thrown CpuFault refers to.
 import { computeEflags } from './cc';
 import { Memory } from './mmu';
+import { X87State } from './fpu';
 import {
   CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_TF, HF_ADDSEG, HF_CPL_MASK, HF_CS32,
   HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS, STATE_SIZE,
@@ -29,6 +30,8 @@ export interface CpuHooks {
 
 export class X86Cpu {
   readonly s = new Int32Array(STATE_SIZE);
+  /** x87/MXCSR state (translate-i386/fpu). */
+  fpu = new X87State();
   /** Pending exception: vector, error code (-1: none), EIP to push, and whether it is int n. */
   excVector = -1;
   excError = -1;
@@ -58,6 +61,7 @@ export class X86Cpu {
 
   reset(): void {
     this.s.fill(0);
+    this.fpu = new X87State();
     this.s[CR0] = CR0_ET;
     this.s[EFLAGS] = 2;
     this.s[GDTR_LIMIT] = 0xffff;

@@ -3,6 +3,7 @@
 import { CallFlags, HelperInfo } from '../tcg/ir';
 import { computeEflags, CcOp } from './cc';
 import { X86Cpu } from './cpu';
+import { fpuExec, fpuWait, fxGroup } from './fpu';
 import { EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit, descAttr } from './seg';
 import {
   CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF,
@@ -257,6 +258,9 @@ def('into', ANY, (cpu, nextEip, eip) => { if (flags(cpu) & FLAG_OF) cpu.raise(4,
 def('unimp', ANY, (cpu, eip, opcode) => { cpu.hooks.unimplemented(eip, opcode.toString(16)); cpu.raise(EXC_UD, -1, eip); });
 
 def('fpu_missing', ANY, (cpu, eip) => cpu.raise(cpu.s[CR0] & (4 | CR0_TS) ? 7 : EXC_UD, -1, eip));
+def('fpu', ANY, (cpu, opword, addr, ea, eip) => fpuExec(cpu, opword, addr, ea, eip));
+def('fwait', ANY, (cpu, eip) => fpuWait(cpu, eip));
+def('fxgroup', ANY, (cpu, reg, addr, eip) => fxGroup(cpu, reg, addr, eip));
 def('load_seg', ANY, (cpu, seg, sel, eip) => loadSegment(cpu, seg, sel, eip));
 def('ljmp', ANY, (cpu, sel, off, eip) => farJump(cpu, sel, off, eip));
 def('lcall', ANY, (cpu, sel, off, next, size, eip) => farCall(cpu, sel, off, next, size, eip));

@@ -99,6 +99,11 @@ export function translateTwoByte(c: DisasContext, op: number): void {
       return;
     }
     case 0xa2: setNext(); c.helper('cpuid', []); return;
+    case 0xae: { // group 15: fxsave fxrstor ldmxcsr stmxcsr / fences
+      const m = c.modrm(); setNext();
+      c.helper('fxgroup', [c.k(m.reg), m.mod === 3 ? c.k(-1) : m.addr, c.k(c.eip)]);
+      return;
+    }
     case 0xa3: case 0xab: case 0xb3: case 0xbb: {
       const m = c.modrm(); setNext();
       genBt(c, [0xa3, 0xab, 0xb3, 0xbb].indexOf(op), c.opsize, m, c.getReg(c.opsize, m.reg), true);

@@ -171,7 +171,7 @@ function translateInsn(c: DisasContext): void {
   }
   if (op >= 0xb0 && op <= 0xb7) { const v = c.u8(); setNext(); c.setReg(SZ8, op & 7, c.k(v)); return; }
   if (op >= 0xb8 && op <= 0xbf) { const v = c.imm(c.opsize); setNext(); c.setReg(c.opsize, op & 7, c.k(v)); return; }
-  if (op >= 0xd8 && op <= 0xdf) { translateFpu(c); return; }
+  if (op >= 0xd8 && op <= 0xdf) { translateFpu(c, op); return; }
 
   switch (op) {
     case 0x60: { // pusha
@@ -293,7 +293,7 @@ function translateInsn(c: DisasContext): void {
       c.ir.exit(3); c.isJmp = Disas.NORETURN;
       return;
     }
-    case 0x9b: setNext(); return; // fwait: no FPU exceptions pending without an FPU
+    case 0x9b: setNext(); c.helper('fwait', [c.k(c.eip)]); return;
     case 0x9c: { // pushf
       setNext();
       const f = c.helper('pushf_value', [], true);
@@ -625,13 +625,15 @@ function genString(c: DisasContext, op: number): void {
 }
 
 /** x87 escapes: no FPU is reported yet; #NM under CR0.EM/TS as the CPU would, else #UD. */
-function translateFpu(c: DisasContext): void {
+function translateFpu(c: DisasContext, op: number): void {
+  const modrmByte = c.fetchByte(c.pc);
   const m = c.modrm();
-  void m;
   c.nextEip = c.curOffset();
-  c.helper('fpu_missing', [c.k(c.eip)]);
-  c.ir.exit(3);
-  c.isJmp = Disas.NORETURN;
+  const seg = c.segOverride >= 0 ? c.segOverride : SEG_DS;
+  const opword = modrmByte | ((op & 7) << 8) | ((c.opsize === SZ16 ? 1 : 0) << 11) | (seg << 12);
+  const mem = m.mod !== 3;
+  c.helper('fpu', [c.k(opword), mem ? m.addr : c.k(0), mem ? m.ea : c.k(0), c.k(c.eip)]);
+  c.ccUnknown(); // fcomi/fucomi write EFLAGS
 }
 
 export { R_EDI, R_ESI, R_EDX, SEG_GS, SEG_CS };
