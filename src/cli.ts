@@ -9,6 +9,9 @@ import { PcMachine } from './hw/pc/machine';
 import { describeMultibootError, findMultibootHeader, MultibootError } from './hw/pc/multiboot';
 import { setupDisassembler } from './disasm-hook';
 import { GdbServer } from './gdbstub/server';
+import { ConsoleMux } from './console-mux';
+import { Monitor } from './monitor/monitor';
+import { serveMonitorStdio, serveMonitorTcp } from './monitor/transports';
 import { MachineDebug } from './hw/pc/debug-session';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -22,10 +25,11 @@ function normalizeArgs(argv: string[]): string[] {
   return argv.map(a => (/^-[a-zA-Z][a-zA-Z0-9_-]+/.test(a) ? '-' + a : a));
 }
 
-export interface SerialSpec { kind: 'stdio' | 'null' | 'file' | 'tcp'; path?: string; host?: string; port?: number; server?: boolean; wait?: boolean }
+export interface SerialSpec { kind: 'stdio' | 'null' | 'file' | 'tcp'; path?: string; host?: string; port?: number; server?: boolean; wait?: boolean; mux?: boolean }
 
 export function parseSerial(spec: string): SerialSpec {
   if (spec === 'stdio') return { kind: 'stdio' };
+  if (spec === 'mon:stdio') return { kind: 'stdio', mux: true };
   if (spec === 'null' || spec === 'none') return { kind: 'null' };
   if (spec.startsWith('file:')) {
     const p = spec.slice(5);
@@ -84,6 +88,7 @@ export function buildParser(argv: string[]) {
     .option('s', { type: 'boolean', describe: 'shorthand for -gdb tcp::1234' })
     .option('S', { type: 'boolean', describe: 'do not start the CPU at startup (wait for gdb or the monitor)' })
     .option('gdb', { type: 'string', describe: 'tcp:[HOST]:PORT: gdb remote stub (HOST defaults to 127.0.0.1)' })
+    .option('monitor', { type: 'string', describe: 'stdio | tcp:HOST:PORT,server[,nowait] | none' })
     .option('debugcon', { type: 'string', describe: 'port 0xE9 output: stdio | null | file:PATH' })
     .version('version', 'print the version', `tcg86 ${pkg.version}`)
     .help('help')
@@ -108,6 +113,7 @@ export interface Config {
   debugcon: SerialSpec | null;
   gdb: { host: string; port: number } | null;
   startPaused: boolean;
+  monitor: SerialSpec;
 }
 
 export function parseGdb(spec: string): { host: string; port: number } {
@@ -142,7 +148,14 @@ export function parseConfig(argv: string[]): Config | null {
     }
   }
   if (a.display !== undefined && a.display !== 'none') throw new UsageError(`-display '${a.display}': only 'none' is supported`);
-  const serialSpec = (a.serial as string | undefined) ?? 'stdio';
+  // -nographic multiplexes the serial port and the monitor on the terminal, as in QEMU.
+  const serialSpec = (a.serial as string | undefined) ?? (a.monitor === 'stdio' ? 'null' : a.nographic && a.monitor === undefined ? 'mon:stdio' : 'stdio');
+  const monitor = a.monitor === undefined || a.monitor === 'none' ? { kind: 'null' as const } : parseSerial(String(a.monitor));
+  if (monitor.kind === 'file') throw new UsageError(`-monitor '${a.monitor}': expected stdio, tcp:HOST:PORT,server[,nowait] or none`);
+  const serial = parseSerial(serialSpec);
+  if (monitor.kind === 'stdio' && serial.kind === 'stdio') {
+    throw new UsageError("cannot use stdio by multiple character devices (use -serial mon:stdio to share it)");
+  }
   let debugExit: Config['debugExit'] = null;
   for (const d of (a.device as string[] | undefined) ?? []) debugExit = parseDevice(d);
   let icountShift: number | null = null;
@@ -162,11 +175,12 @@ export function parseConfig(argv: string[]): Config | null {
   try { new TbLog().setItems(logItems); } catch (e) { throw new UsageError(`-d: ${(e as Error).message}`); }
   return {
     kernelPath, kernel, cmdline: [path.basename(kernelPath), a.append as string].filter(Boolean).join(' ').trim(),
-    modules, ramBytes: parseMem(String(a.m)), serial: parseSerial(serialSpec), debugExit,
+    modules, ramBytes: parseMem(String(a.m)), serial, debugExit,
     noReboot: !!a['no-reboot'], icountShift, backend, logItems, logFile: (a.D as string | undefined) ?? null,
     debugcon: a.debugcon ? parseSerial(String(a.debugcon)) : null,
     gdb: a.gdb !== undefined ? parseGdb(String(a.gdb)) : a.s ? { host: '127.0.0.1', port: 1234 } : null,
     startPaused: !!a.S,
+    monitor,
   };
 }
 
@@ -185,7 +199,7 @@ function batchedWriter(sink: (buf: Buffer) => void): { write: (b: number) => voi
 }
 
 /** Byte sink for a character device spec; `input` receives bytes from it. */
-async function openChardev(spec: SerialSpec, input: (b: number) => void): Promise<{ write: (b: number) => void; close: () => void | Promise<void> }> {
+async function openChardev(spec: SerialSpec, input: (b: number) => void, rawInput?: (d: Buffer) => void): Promise<{ write: (b: number) => void; close: () => void | Promise<void> }> {
   switch (spec.kind) {
     case 'null': return { write: () => undefined, close: () => undefined };
     case 'file': {
@@ -198,7 +212,7 @@ async function openChardev(spec: SerialSpec, input: (b: number) => void): Promis
       const out = batchedWriter((buf) => { process.stdout.write(buf); });
       const stdin = process.stdin;
       if (stdin.isTTY) stdin.setRawMode(true);
-      const onData = (d: Buffer) => { for (const b of d) input(b); };
+      const onData = rawInput ?? ((d: Buffer) => { for (const b of d) input(b); });
       stdin.on('data', onData);
       stdin.on('error', () => undefined);
       if (!stdin.isTTY) stdin.on('end', () => undefined);
@@ -254,7 +268,11 @@ export async function run(argv: string[]): Promise<number> {
   if (cfg.logFile) log.setFile(cfg.logFile);
   setupDisassembler(log);
   let machine: PcMachine | null = null;
-  const serial = await openChardev(cfg.serial, (b) => machine?.uart.receive(b));
+  let mux: ConsoleMux | null = null;
+  if (cfg.serial.mux) {
+    mux = new ConsoleMux((b) => machine?.uart.receive(b), (t) => process.stdout.write(t), () => machine?.stop(0));
+  }
+  const serial = await openChardev(cfg.serial, (b) => machine?.uart.receive(b), mux ? (d) => mux!.input(d) : undefined);
   const debugcon = cfg.debugcon ? await openChardev(cfg.debugcon, () => undefined) : null;
   try {
     machine = new PcMachine({
@@ -269,9 +287,29 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof MultibootError) throw new UsageError(describeMultibootError(e));
     throw e;
   }
+  const debug = new MachineDebug(machine);
+  const monitor = new Monitor(machine, debug);
+  const monitorTransports: { close(): unknown }[] = [];
+  if (mux) monitorTransports.push(serveMonitorStdio(monitor, mux.monitorInput, process.stdout, !!process.stdin.isTTY));
+  if (cfg.monitor.kind === 'stdio') {
+    if (process.stdin.isTTY) process.stdin.setRawMode(false);
+    monitorTransports.push(serveMonitorStdio(monitor, process.stdin, process.stdout, !!process.stdin.isTTY));
+  } else if (cfg.monitor.kind === 'tcp') {
+    let srv;
+    try {
+      srv = await serveMonitorTcp(monitor, cfg.monitor.host!, cfg.monitor.port!);
+    } catch (e) {
+      throw new UsageError(`-monitor tcp:${cfg.monitor.host}:${cfg.monitor.port}: ${(e as Error).message}`);
+    }
+    monitorTransports.push(srv);
+    if (cfg.monitor.wait) {
+      process.stderr.write(`tcg86: waiting for connection on monitor tcp:${cfg.monitor.host}:${cfg.monitor.port},server\n`);
+      await srv.firstClient();
+    }
+  }
   let gdb: GdbServer | null = null;
   if (cfg.gdb) {
-    gdb = new GdbServer(new MachineDebug(machine));
+    gdb = new GdbServer(debug, { monitor: (line, write) => { void monitor.execute(line, write); } });
     try {
       await gdb.listen(cfg.gdb.host, cfg.gdb.port);
     } catch (e) {
@@ -288,6 +326,7 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGTERM', stopOnSignal);
   const status = await machine.start();
   await gdb?.close();
+  for (const t of monitorTransports) await t.close();
   await serial.close();
   await debugcon?.close();
   return status;

@@ -78,9 +78,3 @@ export function wordArg(text: string, what: string): { word: string; rest: strin
 export function expectEnd(rest: string): void {
   if (rest.trim()) throw new MonitorError(`extraneous characters at the end of line: '${rest.trim()}'`);
 }
-
-/** A count argument, 1..max. */
-export function countArg(v: bigint, max: number, what: string): number {
-  if (v < 1n || v > BigInt(max)) throw new MonitorError(`${what} must be between 1 and ${max}`);
-  return Number(v);
-}

@@ -69,6 +69,7 @@ function parseRange(args: string[], entries: number, what: string): [number, num
   const first = args.length ? num(args[0]) : 0;
   const last = args.length > 1 ? num(args[1]) : args.length ? first : entries - 1;
   if (first > last) throw new MonitorError(`info ${what}: first entry after last`);
+  if (args.length && first >= entries) throw new MonitorError(`info ${what}: entry ${first} is beyond the table (${entries} entries)`);
   return [first, last];
 }
 
@@ -88,7 +89,6 @@ function segTable(debug: DebugTarget, label: string, base: number, limit: number
     const d = decodeDescriptor(lo, hi);
     out.push(`${tag} sel=0x${hex4((i << 3) | ti)} base=0x${hex8(d.base)} limit=0x${hex8(d.limit)} DPL=${d.dpl} P=${d.p} ${describeDescriptor(d)}`);
   }
-  if (last >= entries) out.push(`(the table has ${entries} entries)`);
   if (empty) out.push(`${empty} empty entr${empty === 1 ? 'y' : 'ies'} not shown; 'info ${what} N [M]' lists entries N..M`);
   return out;
 }

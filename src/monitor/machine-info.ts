@@ -26,7 +26,7 @@ export class IrqCounter {
   readonly counts: number[] = new Array(16).fill(0);
   spurious = 0;
 
-  constructor(private readonly machine: PcMachine) {
+  constructor(machine: PcMachine) {
     const exec = machine.exec;
     const src = exec.irq;
     if (!src) return;

@@ -63,7 +63,7 @@ function physOfOffset(tb: TranslationBlock, off: number): number {
   return r[2] + (off - first);
 }
 
-export function infoTbOne(exec: CpuExec, mem: Memory, tb: TranslationBlock): string[] {
+export function infoTbOne(mem: Memory, tb: TranslationBlock): string[] {
   const out = [
     `TB #${tb.id}: pc=0x${hex8(tb.pc)} cs_base=0x${hex8(tb.csBase)} phys=0x${hex8(tb.physPc)} flags=0x${hex8(tb.flags)} cflags=${cflagsText(tb.cflags)}`,
     `  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${execText(tb)}, ${tb.fn ? 'compiled to JavaScript' : 'interpreted'}`,

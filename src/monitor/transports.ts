@@ -94,14 +94,24 @@ class TelnetFilter {
 /** Longest line accepted from a socket; longer input is dropped with a message. */
 const MAX_LINE = 64 * 1024;
 
-export async function serveMonitorTcp(mon: Monitor, host: string, port: number): Promise<{ close(): Promise<void>; address(): { host: string; port: number } }> {
+export interface MonitorTcpServer {
+  close(): Promise<void>;
+  address(): { host: string; port: number };
+  /** Resolves when the first client has connected (for `-monitor tcp:...,server` without nowait). */
+  firstClient(): Promise<void>;
+}
+
+export async function serveMonitorTcp(mon: Monitor, host: string, port: number): Promise<MonitorTcpServer> {
   const server = net.createServer();
   const sockets = new Set<net.Socket>();
   const waiting: net.Socket[] = [];
   let active: net.Socket | null = null;
+  let clientSeen: () => void = () => undefined;
+  const first = new Promise<void>((r) => { clientSeen = r; });
 
   const serve = (sock: net.Socket) => {
     active = sock;
+    clientSeen();
     const write = (t: string) => { if (!sock.destroyed && sock.writable) sock.write(t); };
     const session = new LineSession(mon, write, () => write(PROMPT), () => sock.end());
     const telnet = new TelnetFilter();
@@ -146,6 +156,7 @@ export async function serveMonitorTcp(mon: Monitor, host: string, port: number):
   server.on('error', () => undefined);
 
   return {
+    firstClient: () => first,
     address: () => {
       const a = server.address() as net.AddressInfo;
       return { host: a.address, port: a.port };

@@ -50,6 +50,9 @@ describe('monitor: descriptor tables', () => {
       expect(outLines(await f.run('info gdt 0x0a')).slice(1)).to.have.length(1);
       expect(await f.run('info gdt 5 2')).to.equal('info gdt: first entry after last\n');
       expect(await f.run('info gdt x')).to.equal("info gdt: 'x' is not an entry number\n");
+      expect(await f.run('info gdt 32')).to.equal('info gdt: entry 32 is beyond the table (32 entries)\n');
+      expect(await f.run('info idt 0x100')).to.equal('info idt: entry 256 is beyond the table (256 entries)\n');
+      expect(outLines(await f.run('info gdt 30 40')).slice(1)).to.deep.equal(['GDT[0x1e] empty', 'GDT[0x1f] empty']);
     });
 
     it('info idt shows the gates rt_init set: isr_stubs + 16 * vector, interrupt gates', async () => {

@@ -6,7 +6,7 @@ import { X87State } from './fpu';
 import {
   CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_TF, HF_ADDSEG, HF_CPL_MASK, HF_CS32,
   HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS, STATE_SIZE,
-  IDTR_LIMIT, GDTR_LIMIT, EIP,
+  IDTR_LIMIT, GDTR_LIMIT, EIP, DR0,
 } from './state';
 
 export interface PortIo {
@@ -69,6 +69,8 @@ export class X86Cpu {
     for (let i = 0; i < 6; i++) this.s[SEG_LIMIT + i] = 0xffff;
     this.s[SEG_ATTR + SEG_CS] = 0x9b00;
     this.s[EIP] = 0xfff0;
+    this.s[DR0 + 6] = 0xffff0ff0 | 0;
+    this.s[DR0 + 7] = 0x400;
     this.halted = false;
     this.excVector = -1;
     this.updateHflags();
