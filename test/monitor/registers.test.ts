@@ -59,7 +59,8 @@ describe('monitor: info registers', () => {
     expect(s[IDTR_LIMIT]).to.equal(2047);
     expect(l[15]).to.equal(`CR0=${h8(s[CR0])} CR2=deadbeef CR3=${h8(s[CR3])} CR4=${h8(s[CR4])}`);
     expect(l[16]).to.equal('DR0=00000000 DR1=00000000 DR2=00000000 DR3=00000000 ');
-    expect(l[17]).to.equal('DR6=00000000 DR7=00000400');
+    expect(l[17]).to.equal(`DR6=${h8(s[DR0 + 6])} DR7=00000400`);
+    expect(s[DR0 + 6] >>> 0).to.equal(0xffff0ff0); // the reset value, as QEMU shows it
     expect(l[18]).to.equal('EFER=0000000000000000');
     expect(l).to.have.length(19);
   });
