@@ -381,8 +381,8 @@ def('arpl', ANY, (cpu, dst, src) => {
 void descAttr;
 
 // ---- CPUID, MSRs, TSC ----
-/** Features we implement: FPU is not (yet), so leaf 1 EDX reports DE, PSE, TSC, MSR, CX8, SEP, PGE, CMOV. */
-export const CPUID_1_EDX = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
+/** Features we implement: FPU is not (yet), so leaf 1 EDX reports DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV. */
+export const CPUID_1_EDX = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
 def('cpuid', ANY, (cpu) => {
   const s = cpu.s;
   const leaf = s[R_EAX] >>> 0;
@@ -392,6 +392,7 @@ def('cpuid', ANY, (cpu) => {
   if (leaf === 0) { a = 1; b = str(vendor, 0); d = str(vendor, 4); c = str(vendor, 8); }
   else if (leaf === 1) { a = 0x633; b = 0; c = 0; d = CPUID_1_EDX; } // family 6, model 3 (Pentium II class)
   else if (leaf === 0x80000000) { a = 0x80000004 | 0; }
+  else if (leaf === 0x80000001) { d = 1 << 20; } // NX
   else if (leaf >= 0x80000002 && leaf <= 0x80000004) {
     const name = 'tcg86 i686 translated CPU'.padEnd(48, '\0');
     const o = (leaf - 0x80000002) * 16;
@@ -415,6 +416,7 @@ def('rdmsr', ANY, (cpu, eip) => {
     case 0x175: v = s[SYSENTER_ESP]; break;
     case 0x176: v = s[SYSENTER_EIP]; break;
     case 0x1b: v = 0xfee00900 | 0; break; // APIC base (no APIC enabled in CPUID; value as on reset)
+    case 0xc0000080: v = s[EFER]; break;
     default: cpu.raise(EXC_GP, 0, eip);
   }
   s[R_EAX] = v; s[R_EDX] = hi;
@@ -429,6 +431,9 @@ def('wrmsr', ANY, (cpu, eip) => {
     case 0x175: s[SYSENTER_ESP] = v; break;
     case 0x176: s[SYSENTER_EIP] = v; break;
     case 0x1b: break;
+    case 0xc0000080: // EFER: only NXE (no long mode, no syscall)
+      if ((v & ~0x800) || s[R_EDX]) cpu.raise(EXC_GP, 0, eip);
+      s[EFER] = v; cpu.mem.flushTlb(); break;
     default: cpu.raise(EXC_GP, 0, eip);
   }
 });
