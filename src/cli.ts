@@ -309,7 +309,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let gdb: GdbServer | null = null;
   if (cfg.gdb) {
-    gdb = new GdbServer(debug, { monitor: (line, write) => { void monitor.execute(line, write); } });
+    gdb = new GdbServer(debug, { monitor: (line, write) => monitor.execute(line, write) });
     try {
       await gdb.listen(cfg.gdb.host, cfg.gdb.port);
     } catch (e) {

@@ -12,8 +12,11 @@ export interface ClientFeatures {
 /** QEMU's single-step flags (qqemu.sstepbits). */
 export const SSTEP_ENABLE = 1, SSTEP_NOIRQ = 2, SSTEP_NOTIMER = 4;
 
-/** A reply to send, or null when the answer comes later (a stop reply after a resume). */
-export type Reply = string | Buffer | null;
+/**
+ * A reply to send; null when the answer comes later (a stop reply after a resume); a promise
+ * when the reply waits for something else (an asynchronous monitor command).
+ */
+export type Reply = string | Buffer | null | Promise<string | Buffer>;
 
 export interface StubContext {
   readonly target: DebugTarget;

@@ -9,6 +9,10 @@
 // gdb without XML support parses it too. gdb reads the system registers with `p`.
 // There is no x87/SSE unit yet: those registers read as an empty FPU (fctrl 0x37f, every
 // tag empty, mxcsr 0x1f80) and writes to them are accepted and ignored.
+// Writes: segment selectors load like `mov sreg` (descriptor from the GDT/LDT, with the CPU's
+// checks), cr0-cr4 go through the mov-to-CR helper (as if at CPL 0); a value the CPU refuses
+// answers E22 and changes nothing. The other system registers (descriptor caches,
+// gdtr/idtr, ldtr/tr, efer, dr0-dr7) are written as they are, like a hardware debugger would.
 import { DebugTarget } from '../emu/cpu-exec/debug-target';
 import { CPU_FAULT, X86Cpu } from '../emu/translate-i386/cpu';
 import { H, HELPERS } from '../emu/translate-i386/helpers';
@@ -82,7 +86,7 @@ function asDebugger(t: DebugTarget, cpl0: boolean, f: (cpu: X86Cpu) => void): Wr
   } catch (e) {
     cpu.s.set(saved);
     cpu.excVector = -1;
-    if (e === CPU_FAULT) return 'E0e';
+    if (e === CPU_FAULT) return 'E22';   // the CPU refuses the value (#GP, #NP, ...)
     throw e;
   } finally {
     t.stateChanged();
@@ -99,8 +103,11 @@ function segReg(name: string, seg: number): RegDef {
   });
 }
 
+/** State slots of CR0..CR4 (they are not CR0 + n: there is no CR1). */
+const CR_SLOT = [CR0, -1, CR2, CR3, CR4];
+
 function crReg(n: number, type: string, group?: string): RegDef {
-  return reg32(`cr${n}`, type, (cpu) => cpu.s[CR0 + n], (t, v) =>
+  return reg32(`cr${n}`, type, (cpu) => cpu.s[CR_SLOT[n]], (t, v) =>
     asDebugger(t, true, (cpu) => { HELPERS[H.mov_to_cr].fn(cpu, n, v, cpu.s[EIP]); }), group);
 }
 

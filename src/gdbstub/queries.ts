@@ -95,7 +95,10 @@ function sendOutput(ctx: StubContext, text: string): void {
   for (let i = 0; i < bytes.length; i += max) ctx.send('O' + toHex(bytes.subarray(i, i + max)));
 }
 
-/** qRcmd,HEX (gdb's `monitor CMD`): the monitor's output streams as O packets, then OK. */
+/**
+ * qRcmd,HEX (gdb's `monitor CMD`): the monitor's output streams as O packets, then OK.
+ * A monitor that returns a promise (commands that wait for the CPU) is waited for.
+ */
 function monitorCommand(ctx: StubContext, hex: string): Reply {
   const d = fromHex(hex);
   if (!d) return E_INVAL;
@@ -106,10 +109,18 @@ function monitorCommand(ctx: StubContext, hex: string): Reply {
   }
   let open = true;
   const write = (text: string): void => { if (open && text) sendOutput(ctx, String(text)); };
+  const failed = (e: unknown): void => write(`tcg86: monitor error: ${(e as Error)?.message ?? String(e)}\n`);
+  let result: unknown;
   try {
-    ctx.monitor(line, write);
+    result = ctx.monitor(line, write);
   } catch (e) {
-    write(`tcg86: monitor error: ${(e as Error)?.message ?? String(e)}\n`);
+    failed(e);
+  }
+  if (result && typeof (result as PromiseLike<void>).then === 'function') {
+    return Promise.resolve(result as PromiseLike<void>).then(() => undefined, failed).then(() => {
+      open = false;
+      return 'OK';
+    });
   }
   open = false;   // output after the command returned cannot reach gdb any more
   return 'OK';

@@ -167,6 +167,7 @@ export class RspChannel {
   private lastSent: Buffer | null = null;
   private ackMode = true;
   private closed = false;
+  private ending: Promise<void> | null = null;
 
   constructor(private readonly sock: Socket, private readonly onEvent: (ev: RspEvent) => void,
     private readonly onError: (what: string, e: unknown) => void) {
@@ -225,16 +226,16 @@ export class RspChannel {
     try { this.sock.write(b); } catch (e) { this.onError('socket write', e); }
   }
 
-  /** Flush what was written, then close. Resolves when done (or after `timeoutMs`). */
+  /** Flush what was written, then close. Resolves when done (or after `timeoutMs`); idempotent. */
   end(timeoutMs = 1000): Promise<void> {
-    if (this.closed) return Promise.resolve();
+    if (this.ending) return this.ending;
     this.closed = true;
     const sock = this.sock;
-    if (sock.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
+    this.ending = sock.destroyed ? Promise.resolve() : new Promise((resolve) => {
       const t = setTimeout(() => { sock.destroy(); resolve(); }, timeoutMs);
       sock.end(() => { clearTimeout(t); sock.destroy(); resolve(); });
     });
+    return this.ending;
   }
 
   markClosed(): void { this.closed = true; }

@@ -9,7 +9,7 @@
 //    did not ask for one) and the packets run after that.
 import type { Socket } from 'net';
 import { DebugTarget, StopEvent } from '../emu/cpu-exec/debug-target';
-import { ClientFeatures, formatThreadId, Reply, SSTEP_NOIRQ, SSTEP_NOTIMER, StubContext } from './context';
+import { ClientFeatures, formatThreadId, Reply, SSTEP_ENABLE, SSTEP_NOIRQ, SSTEP_NOTIMER, StubContext } from './context';
 import { handlePacket } from './packets';
 import { RspChannel, RspEvent } from './rsp';
 
@@ -52,7 +52,11 @@ export class BreakpointSet {
   }
 }
 
-type RunState = 'idle' | 'running' | 'stopping';
+/**
+ * idle: stopped, packets are handled; running: resumed for gdb, a stop reply is due;
+ * stopping: being stopped without a stop reply; busy: a packet's reply is pending (monitor).
+ */
+type RunState = 'idle' | 'running' | 'stopping' | 'busy';
 
 export interface SessionHost {
   readonly target: DebugTarget;
@@ -64,7 +68,8 @@ export interface SessionHost {
 
 export class GdbSession implements StubContext {
   readonly features: ClientFeatures = { multiprocess: false, swbreak: false, hwbreak: false };
-  sstepFlags = 7;
+  /** QEMU's default: interrupts and timers stay frozen while stepping. */
+  sstepFlags = SSTEP_ENABLE | SSTEP_NOIRQ | SSTEP_NOTIMER;
   physMode = false;
   private readonly channel: RspChannel;
   private readonly breakpoints: BreakpointSet;
@@ -74,7 +79,7 @@ export class GdbSession implements StubContext {
   private noStopReplyForExit = false;
   private closed = false;
 
-  constructor(private readonly host: SessionHost, private readonly sock: Socket) {
+  constructor(private readonly host: SessionHost, sock: Socket) {
     this.breakpoints = new BreakpointSet(host.target);
     this.channel = new RspChannel(sock, (ev) => this.onRsp(ev), (what, e) => this.host.log(`${what}: ${(e as Error)?.stack ?? e}`));
     sock.on('data', (d: Buffer) => this.channel.input(d));
@@ -122,9 +127,27 @@ export class GdbSession implements StubContext {
       this.after = [];
       reply = 'E01';
     }
-    if (reply !== null) this.channel.send(reply);
     const after = this.after;
     this.after = [];
+    if (reply instanceof Promise) {
+      this.state = 'busy';
+      reply.catch((e) => {
+        this.host.log(`packet '${pkt.slice(0, 40)}': ${(e as Error)?.stack ?? e}`);
+        return 'E01';
+      }).then((r) => {
+        if (this.closed) return;
+        this.channel.send(r);
+        if (this.state === 'busy') this.state = 'idle';
+        this.runAfter(pkt, after);
+        this.pump();
+      }).catch((e) => this.host.log(`after packet '${pkt.slice(0, 40)}': ${(e as Error)?.stack ?? e}`));
+      return;
+    }
+    if (reply !== null) this.channel.send(reply);
+    this.runAfter(pkt, after);
+  }
+
+  private runAfter(pkt: string, after: (() => void)[]): void {
     for (const f of after) {
       try { f(); } catch (e) { this.host.log(`after packet '${pkt.slice(0, 40)}': ${(e as Error)?.stack ?? e}`); }
     }
@@ -145,6 +168,7 @@ export class GdbSession implements StubContext {
       return;
     }
     if (this.state === 'running') this.channel.send(this.stopReply(ev));
+    else if (this.state !== 'stopping') return;   // not gdb's stop (e.g. a monitor `step`): only recorded
     this.state = 'idle';
     this.pump();
   }
@@ -160,17 +184,29 @@ export class GdbSession implements StubContext {
 
   /** Close the connection after flushing what was sent. */
   async close(): Promise<void> {
-    if (this.closed) return;
     await this.channel.end();
     this.onClose();
   }
 
-  /** Refuse a connection (a client is already attached): an error packet, then close. */
-  static refuse(sock: Socket, message: string): void {
-    const ch = new RspChannel(sock, () => undefined, () => undefined);
+  /**
+   * Refuse a connection (a client is already attached): the first packet is answered with
+   * an `E.message` error (gdb prints it as a failure reply), then the connection closes. A
+   * client that sends nothing gets the message anyway after `waitMs`.
+   */
+  static refuse(sock: Socket, message: string, waitMs = 1000): void {
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      ch.send('E.' + message);
+      void ch.end();
+    };
+    const ch = new RspChannel(sock, (ev) => { if (ev.kind === 'packet') finish(); }, () => undefined);
+    const timer = setTimeout(finish, waitMs);
+    sock.on('data', (d: Buffer) => ch.input(d));
     sock.on('error', () => undefined);
-    ch.send('E.' + message);
-    void ch.end();
+    sock.on('close', () => { done = true; clearTimeout(timer); });
   }
 
   // ---- StubContext ----

@@ -311,7 +311,7 @@ def('mov_to_cr', ANY, (cpu, n, v, eip) => {
 def('mov_from_cr', ANY, (cpu, n, eip) => {
   requireCpl0(cpu, eip);
   if (n === 1 || n > 4) cpu.raise(EXC_UD, -1, eip);
-  return cpu.s[CR0 + n];
+  return cpu.s[[CR0, -1, CR2, CR3, CR4][n]];
 });
 def('mov_to_dr', ANY, (cpu, n, v, eip) => {
   requireCpl0(cpu, eip);
