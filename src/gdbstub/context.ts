@@ -1,6 +1,6 @@
 // What the packet handlers see of a gdb session: the target, the negotiated features and
 // per-connection settings, and the few session actions a packet can trigger.
-import { DebugTarget, StopEvent } from '../emu/cpu-exec/debug-target';
+import { DebugTarget, StopEvent, WatchType } from '../emu/cpu-exec/debug-target';
 
 /** Features gdb offered in qSupported (stop replies and thread ids depend on them). */
 export interface ClientFeatures {
@@ -40,6 +40,9 @@ export interface StubContext {
   insertBreakpoint(addr: number, hw: boolean): void;
   removeBreakpoint(addr: number, hw: boolean): void;
   removeAllBreakpoints(): void;
+  /** gdb watchpoints: Z2 write, Z3 read, Z4 access. */
+  insertWatchpoint(addr: number, len: number, type: WatchType): void;
+  removeWatchpoint(addr: number, len: number, type: WatchType): void;
   /** End the emulator (k / vKill); `replied`: a reply was sent, so no W packet follows. */
   kill(replied: boolean): void;
   /** Acknowledgements off, after the OK to QStartNoAckMode. */

@@ -189,14 +189,21 @@ function vCont(ctx: StubContext, actions: string): Reply {
   return null;
 }
 
-/** Z0/Z1 (software/hardware breakpoint) and z0/z1. Watchpoints (2-4) are not supported yet. */
+/** Z0/Z1 (software/hardware breakpoint), Z2/Z3/Z4 (write/read/access watchpoint), and z0-z4. */
 function breakpoint(ctx: StubContext, pkt: string): Reply {
   const m = /^[Zz]([0-9a-fA-F]+),([0-9a-fA-F]+),([0-9a-fA-F]+)(;.*)?$/.exec(pkt);
   const type = /^[Zz]([0-9])/.exec(pkt);
-  if (type && type[1] !== '0' && type[1] !== '1') return '';
+  if (type && type[1] > '4') return '';
   if (!m) return E_INVAL;
   const addr = parseAddress(m[2]);
   if (addr === null) return E_INVAL;
+  if (m[1] >= '2') {
+    const len = parseInt(m[3], 16);
+    if (!(len > 0 && len <= 0x10000)) return E_INVAL;
+    const wtype = m[1] === '2' ? 'write' : m[1] === '3' ? 'read' : 'access';
+    if (pkt[0] === 'Z') ctx.insertWatchpoint(addr, len, wtype); else ctx.removeWatchpoint(addr, len, wtype);
+    return 'OK';
+  }
   const hw = m[1] === '1';
   if (pkt[0] === 'Z') ctx.insertBreakpoint(addr, hw);
   else ctx.removeBreakpoint(addr, hw);

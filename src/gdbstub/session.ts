@@ -8,7 +8,7 @@
 //    monitor) has resumed it, the target is stopped first ('stopping', no stop reply: gdb
 //    did not ask for one) and the packets run after that.
 import type { Socket } from 'net';
-import { DebugTarget, StopEvent } from '../emu/cpu-exec/debug-target';
+import { DebugTarget, StopEvent, WatchType } from '../emu/cpu-exec/debug-target';
 import { ClientFeatures, formatThreadId, Reply, SSTEP_ENABLE, SSTEP_NOIRQ, SSTEP_NOTIMER, StubContext } from './context';
 import { handlePacket } from './packets';
 import { RspChannel, RspEvent } from './rsp';
@@ -233,6 +233,10 @@ export class GdbSession implements StubContext {
         if (this.features.hwbreak) return `T05${thread}hwbreak:;`;
         return `T05${thread}`;
       }
+      case 'watchpoint': {
+        const name = ev.type === 'write' ? 'watch' : ev.type === 'read' ? 'rwatch' : 'awatch';
+        return `T05${thread}${name}:${(ev.addr >>> 0).toString(16)};`;
+      }
       case 'step': return `T05${thread}`;
       case 'interrupt': return `T02${thread}`;
       case 'exited': return `W${(ev.status & 0xff).toString(16).padStart(2, '0')}`;
@@ -241,7 +245,22 @@ export class GdbSession implements StubContext {
 
   insertBreakpoint(addr: number, hw: boolean): void { this.breakpoints.insert(addr, hw); }
   removeBreakpoint(addr: number, hw: boolean): void { this.breakpoints.remove(addr, hw); }
-  removeAllBreakpoints(): void { this.breakpoints.removeAll(); }
+  removeAllBreakpoints(): void { this.breakpoints.removeAll(); this.removeAllWatchpoints(); }
+
+  private readonly watchpoints: { addr: number; len: number; type: WatchType }[] = [];
+  insertWatchpoint(addr: number, len: number, type: WatchType): void {
+    this.watchpoints.push({ addr, len, type });
+    this.target.insertWatchpoint(addr, len, type);
+  }
+  removeWatchpoint(addr: number, len: number, type: WatchType): void {
+    const i = this.watchpoints.findIndex(w => w.addr === addr && w.len === len && w.type === type);
+    if (i >= 0) this.watchpoints.splice(i, 1);
+    this.target.removeWatchpoint(addr, len, type);
+  }
+  private removeAllWatchpoints(): void {
+    for (const w of this.watchpoints) this.target.removeWatchpoint(w.addr, w.len, w.type);
+    this.watchpoints.length = 0;
+  }
 
   kill(replied: boolean): void {
     this.noStopReplyForExit = replied;

@@ -7,9 +7,12 @@ import { ExecStats } from './stats';
 /** Why the CPU stopped. */
 export type StopEvent =
   | { kind: 'breakpoint'; addr: number }      // about to execute `addr`, where a breakpoint is
+  | { kind: 'watchpoint'; type: WatchType; addr: number } // after the instruction that accessed a watched range
   | { kind: 'step' }                          // a single-step completed
   | { kind: 'interrupt' }                     // stopped on request (Ctrl-C, monitor `stop`)
   | { kind: 'exited'; status: number };       // the guest ended the machine (isa-debug-exit, -no-reboot)
+
+export type WatchType = 'write' | 'read' | 'access';
 
 export interface StepFlags { noIrq: boolean; noTimer: boolean }
 
@@ -38,6 +41,9 @@ export interface DebugTarget {
   insertBreakpoint(addr: number): void;
   removeBreakpoint(addr: number): boolean;
   breakpoints(): number[];
+  /** Watchpoints on linear ranges: the stop comes after the accessing instruction completes. */
+  insertWatchpoint(addr: number, len: number, type: WatchType): void;
+  removeWatchpoint(addr: number, len: number, type: WatchType): boolean;
 
   /** After a guest write to CR0/CR3/CR4 or a segment register through a debugger: refresh modes and TLB. */
   stateChanged(): void;

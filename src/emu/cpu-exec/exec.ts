@@ -7,6 +7,7 @@ import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
 import { CPU_FAULT, X86Cpu } from '../translate-i386/cpu';
+import { WatchType } from './debug-target';
 import { HELPERS } from '../translate-i386/helpers';
 import { Access } from '../translate-i386/mmu';
 import { debugPhys, translateLinear } from '../translate-i386/paging';
@@ -40,7 +41,7 @@ export interface InterruptSource {
   acknowledge(): number;
 }
 
-export const enum StopReason { BUDGET, HALTED, REQUEST, BREAKPOINT, STEP }
+export const enum StopReason { BUDGET, HALTED, REQUEST, BREAKPOINT, STEP, WATCHPOINT }
 
 const JC_SIZE = 4096;
 
@@ -72,6 +73,7 @@ export class CpuExec {
     mem.hooks = {
       translate: (a, access, eip) => translateLinear(cpu, a, access, eip),
       codeWrite: (phys, len, eip) => this.codeWrite(phys, len, eip),
+      watch: (addr, len, write, eip) => this.watchAccess(addr, len, write, eip),
     };
     mem.onFlush = () => this.jc.fill(null);
     cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
@@ -318,6 +320,52 @@ export class CpuExec {
 
   breakpoints(): number[] { return [...this.bpAddrs]; }
 
+  private readonly watchpoints: { addr: number; len: number; type: WatchType }[] = [];
+  /** The watchpoint hit by the last instruction, reported when it completes. */
+  watchHit: { addr: number; type: WatchType } | null = null;
+
+  insertWatchpoint(addr: number, len: number, type: WatchType): void {
+    this.watchpoints.push({ addr: addr | 0, len: Math.max(1, len), type });
+    this.updateWatchPages();
+  }
+
+  removeWatchpoint(addr: number, len: number, type: WatchType): boolean {
+    const i = this.watchpoints.findIndex(w => w.addr === (addr | 0) && w.len === Math.max(1, len) && w.type === type);
+    if (i < 0) return false;
+    this.watchpoints.splice(i, 1);
+    this.updateWatchPages();
+    return true;
+  }
+
+  private updateWatchPages(): void {
+    const pages = this.cpu.mem.watchPages;
+    pages.fill(0);
+    for (const w of this.watchpoints) {
+      for (let p = w.addr >>> 12; p <= ((w.addr + w.len - 1) >>> 12); p++) pages[p & 0xfffff] = 1;
+    }
+    this.cpu.mem.flushTlb(); // watched pages must lose their fast-path entries
+  }
+
+  /**
+   * An access to a watched page. A hit inside a multi-instruction TB restarts the instruction
+   * alone (its TB ends right after it), so the stop comes exactly after the accessing instruction.
+   */
+  private watchAccess(addr: number, len: number, write: boolean, eip: number): void {
+    const a = addr >>> 0;
+    const w = this.watchpoints.find(x => a < (x.addr >>> 0) + x.len && a + len > (x.addr >>> 0)
+      && (x.type === 'access' || (x.type === 'write') === write));
+    if (!w || this.watchHit) return;
+    const cur = this.curTb;
+    if (cur && !(cur.cflags & CF_SINGLE_INSN)) {
+      this.cflagsNext = CF_SINGLE_INSN;
+      this.cpu.smcRestart = true;
+      this.cpu.excEip = eip;
+      throw CPU_FAULT;
+    }
+    this.watchHit = { addr: w.addr >>> 0, type: w.type };
+    this.exitRequest = true;
+  }
+
   /** Drop the TBs of the page holding linear `addr`, so that its code is retranslated. */
   private invalidateLinearPage(addr: number): void {
     const phys = debugPhys(this.cpu, addr);
@@ -361,6 +409,7 @@ export class CpuExec {
     const limit = this.insns + budget;
     this.exitRequest = false;
     while (this.insns < limit) {
+      if (this.watchHit) return StopReason.WATCHPOINT;
       if (this.exitRequest) return StopReason.REQUEST;
       if (!(step && noIrq)) this.checkInterrupts();
       if (cpu.halted) return step ? StopReason.STEP : StopReason.HALTED;

@@ -20,6 +20,8 @@ export interface MemoryHooks {
   translate(addr: number, access: Access, eip: number): number;
   /** A store of `len` bytes hits a page holding translated code (may throw to restart the insn). */
   codeWrite(phys: number, len: number, eip: number): void;
+  /** An access to a linear page with a watchpoint (may throw to restart the insn). */
+  watch(addr: number, len: number, write: boolean, eip: number): void;
 }
 
 export class Memory implements GuestMemory {
@@ -34,6 +36,8 @@ export class Memory implements GuestMemory {
   readonly tlbW = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
   /** Number of TBs on each physical page (0: stores are fast). */
   readonly codePages: Uint16Array;
+  /** Watchpoints per linear page: such pages get no TLB entry, so every access is checked. */
+  readonly watchPages = new Uint8Array(TLB_ENTRIES);
   /** Virtual pages with a valid TLB entry, for cheap flushes. */
   private readonly validPages: number[] = [];
   hooks: MemoryHooks;
@@ -48,7 +52,7 @@ export class Memory implements GuestMemory {
     this.m32 = new Int32Array(this.ram);
     this.dv = new DataView(this.ram);
     this.codePages = new Uint16Array(size >>> PAGE_BITS);
-    this.hooks = { translate: (a) => a, codeWrite: () => undefined };
+    this.hooks = { translate: (a) => a, codeWrite: () => undefined, watch: () => undefined };
   }
 
   /** Called after every TLB flush (the exec loop drops its virtual-pc jump cache). */
@@ -78,6 +82,7 @@ export class Memory implements GuestMemory {
   private fill(addr: number, phys: number, write: boolean): void {
     if (phys >= this.size || phys < 0) return;
     const v = addr >>> PAGE_BITS;
+    if (this.watchPages[v]) return;
     const e = ((phys & ~(PAGE_SIZE - 1)) ^ (v << PAGE_BITS)) | 0;
     if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID) {
       if (this.validPages.length > 8192) this.flushTlb();
@@ -110,6 +115,7 @@ export class Memory implements GuestMemory {
   ld(addr: number, memop: number, eip: number): number {
     const size = 1 << (memop & 3);
     let v: number;
+    if (this.watchPages[addr >>> PAGE_BITS] || this.watchPages[(addr + size - 1) >>> PAGE_BITS]) this.hooks.watch(addr, size, false, eip);
     if (((addr & (PAGE_SIZE - 1)) + size) > PAGE_SIZE) {
       v = 0;
       // Translate both pages first so that a fault leaves nothing half done.
@@ -142,6 +148,7 @@ export class Memory implements GuestMemory {
 
   st(addr: number, value: number, memop: number, eip: number): void {
     const size = 1 << (memop & 3);
+    if (this.watchPages[addr >>> PAGE_BITS] || this.watchPages[(addr + size - 1) >>> PAGE_BITS]) this.hooks.watch(addr, size, true, eip);
     if (((addr & (PAGE_SIZE - 1)) + size) > PAGE_SIZE) {
       const p0 = this.hooks.translate(addr, Access.WRITE, eip);
       const p1 = this.hooks.translate(addr + size - 1, Access.WRITE, eip);

@@ -1,6 +1,6 @@
 // The PC machine as a DebugTarget: run control, debug memory access and breakpoints for
 // the gdbstub and the monitor.
-import { DebugTarget, StepFlags, StopEvent } from '../../emu/cpu-exec/debug-target';
+import { DebugTarget, StepFlags, StopEvent, WatchType } from '../../emu/cpu-exec/debug-target';
 import { debugPhys } from '../../emu/translate-i386/paging';
 import { PcMachine } from './machine';
 
@@ -9,8 +9,10 @@ export class MachineDebug implements DebugTarget {
 
   constructor(readonly machine: PcMachine) {
     machine.onStop = (why) => {
+      const hit = machine.exec.watchHit;
       const ev: StopEvent = why === 'breakpoint' ? { kind: 'breakpoint', addr: machine.exec.bpHit >>> 0 }
-        : why === 'exited' ? { kind: 'exited', status: machine.exitStatusValue() } : { kind: why };
+        : why === 'watchpoint' && hit ? { kind: 'watchpoint', type: hit.type, addr: hit.addr }
+          : why === 'exited' ? { kind: 'exited', status: machine.exitStatusValue() } : { kind: why === 'watchpoint' ? 'step' : why };
       for (const l of [...this.listeners]) l(ev);
     };
   }
@@ -68,6 +70,8 @@ export class MachineDebug implements DebugTarget {
   insertBreakpoint(addr: number): void { this.machine.exec.insertBreakpoint(addr); }
   removeBreakpoint(addr: number): boolean { return this.machine.exec.removeBreakpoint(addr); }
   breakpoints(): number[] { return this.machine.exec.breakpoints().map(a => a >>> 0); }
+  insertWatchpoint(addr: number, len: number, type: WatchType): void { this.machine.exec.insertWatchpoint(addr, len, type); }
+  removeWatchpoint(addr: number, len: number, type: WatchType): boolean { return this.machine.exec.removeWatchpoint(addr, len, type); }
 
   stateChanged(): void {
     const m = this.machine;

@@ -37,6 +37,8 @@ export interface MachineOptions {
   startPaused?: boolean;
 }
 
+export type StopWhy = 'interrupt' | 'breakpoint' | 'watchpoint' | 'step' | 'exited';
+
 /** Run state as QEMU names it (`info status`). */
 export type RunState = 'running' | 'paused' | 'debug' | 'shutdown';
 
@@ -69,7 +71,7 @@ export class PcMachine implements MachineControl, Clock {
   private pauseRequested = false;
   private stepPending: { noIrq: boolean; noTimer: boolean } | null = null;
   /** Notified with the reason of every stop of a paused machine. */
-  onStop: ((why: 'interrupt' | 'breakpoint' | 'step' | 'exited') => void) | null = null;
+  onStop: ((why: StopWhy) => void) | null = null;
   private booted = false;
 
   constructor(readonly opts: MachineOptions) {
@@ -180,7 +182,7 @@ export class PcMachine implements MachineControl, Clock {
     if (this.timer) { this.clearSchedule(); this.enterPause('interrupt'); }
   }
 
-  private enterPause(why: 'interrupt' | 'breakpoint' | 'step'): void {
+  private enterPause(why: Exclude<StopWhy, 'exited'>): void {
     this.pauseRequested = false;
     this.paused = true;
     this.runState = why === 'interrupt' ? 'paused' : 'debug';
@@ -194,6 +196,7 @@ export class PcMachine implements MachineControl, Clock {
     // Continuing from a breakpoint stop: execute that instruction instead of stopping again.
     if (this.exec.bpHit === this.cpu.linearPc()) this.exec.bpSkip = true;
     this.exec.bpHit = -1;
+    this.exec.watchHit = null;
     this.schedule(0);
   }
 
@@ -201,6 +204,7 @@ export class PcMachine implements MachineControl, Clock {
   stepOnce(flags: { noIrq: boolean; noTimer: boolean }): void {
     if (!this.paused || !this.running) return;
     this.stepPending = flags;
+    this.exec.watchHit = null;
     this.paused = false;
     this.schedule(0);
   }
@@ -265,6 +269,7 @@ export class PcMachine implements MachineControl, Clock {
       reason = this.exec.run(budget);
       done += this.exec.insns - before;
       if (reason !== StopReason.BUDGET || this.pauseRequested) break;
+      if (this.exec.watchHit) { reason = StopReason.WATCHPOINT; break; }
       if (Date.now() - t0 > SLICE_MS) break;
     }
     this.exec.idle();
@@ -282,7 +287,7 @@ export class PcMachine implements MachineControl, Clock {
         this.stepPending = null;
         this.runStep(f);
         if (this.exitStatus !== null) { this.end(); return; }
-        this.enterPause('step');
+        this.enterPause(this.exec.watchHit ? 'watchpoint' : 'step');
         return;
       }
       reason = this.runSlice();
@@ -294,6 +299,7 @@ export class PcMachine implements MachineControl, Clock {
     }
     if (this.exitStatus !== null) { this.end(); return; }
     if (reason === StopReason.BREAKPOINT) { this.enterPause('breakpoint'); return; }
+    if (reason === StopReason.WATCHPOINT) { this.enterPause('watchpoint'); return; }
     if (this.pauseRequested) { this.enterPause('interrupt'); return; }
     if (this.resetRequested) {
       this.resetRequested = false;
