@@ -308,13 +308,33 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
   let gdb: GdbServer | null = null;
-  if (cfg.gdb) {
-    gdb = new GdbServer(debug, { monitor: (line, write) => monitor.execute(line, write) });
+  const startGdb = async (host: string, port: number): Promise<GdbServer> => {
+    const g = new GdbServer(debug, { monitor: (line, write) => monitor.execute(line, write) });
     try {
-      await gdb.listen(cfg.gdb.host, cfg.gdb.port);
+      await g.listen(host, port);
     } catch (e) {
-      serial.close();
-      throw new UsageError(`-gdb tcp:${cfg.gdb.host}:${cfg.gdb.port}: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message}`);
+      throw new Error(`tcp:${host}:${port}: ${(e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'address already in use' : (e as Error).message}`);
+    }
+    return g;
+  };
+  monitor.gdbserver = async (spec) => {
+    if (spec === 'none') {
+      if (!gdb) return 'gdbserver is not running';
+      await gdb.close();
+      gdb = null;
+      return 'Disabled gdbserver';
+    }
+    const g = parseGdb(spec.replace(/^tcp::/, 'tcp:127.0.0.1:'));
+    if (gdb) await gdb.close();
+    gdb = await startGdb(g.host, g.port);
+    return `Waiting for gdb connection on device 'tcp:${g.host}:${g.port}'`;
+  };
+  if (cfg.gdb) {
+    try {
+      gdb = await startGdb(cfg.gdb.host, cfg.gdb.port);
+    } catch (e) {
+      await serial.close();
+      throw new UsageError(`-gdb ${(e as Error).message}`);
     }
     if (cfg.startPaused) {
       const { host, port } = gdb.address();

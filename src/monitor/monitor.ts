@@ -82,6 +82,11 @@ export class Monitor {
   private readonly infos: CommandDef[];
   /** Set by `quit`: transports close their connection after it. */
   quitRequested = false;
+  /**
+   * `gdbserver [tcp::PORT|tcp:HOST:PORT|none]`: installed by the front end, which owns the stub.
+   * Returns the line to print; rejects with a message for bad input.
+   */
+  gdbserver: ((spec: string) => Promise<string>) | null = null;
 
   constructor(readonly machine: PcMachine, readonly debug: DebugTarget) {
     this.infos = infoCommands(new IrqCounter(machine));
@@ -102,6 +107,13 @@ export class Monitor {
       { names: ['log'], args: 'item1[,...]', help: "activate logging of the specified items ('log none' stops, 'log help' lists them)", run: cmdLog },
       { names: ['logfile'], args: 'filename', help: "output logs to 'filename'", run: cmdLogfile },
       { names: ['tb_flush', 'flush_tb'], args: '', help: 'drop every translated block', run: cmdTbFlush },
+      {
+        names: ['gdbserver'], args: '[tcp::PORT|tcp:HOST:PORT|none]', help: 'start gdbserver on the given device (default tcp::1234), or stop it with none',
+        run: (ctx, args) => {
+          if (!this.gdbserver) throw new MonitorError('gdbserver: not available here');
+          return this.gdbserver(args.trim() || 'tcp::1234').then((msg) => ctx.line(msg), (e) => { throw new MonitorError(`gdbserver: ${(e as Error).message}`); });
+        },
+      },
     ];
   }
 
