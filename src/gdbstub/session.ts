@@ -223,7 +223,10 @@ export class GdbSession implements StubContext {
   lastStop(): StopEvent | null { return this.host.lastStop(); }
 
   stopReply(ev: StopEvent | null): string {
-    const thread = `thread:${formatThreadId(this.features)};`;
+    // pc, sp and fp expedited (gdb numbers 8, 4, 5) so gdb needs no `g` after a stop.
+    const s = this.target.cpu.s;
+    const le = (v: number) => [0, 8, 16, 24].map(b => ((v >>> b) & 0xff).toString(16).padStart(2, '0')).join('');
+    const thread = `08:${le(s[8])};04:${le(s[4])};05:${le(s[5])};thread:${formatThreadId(this.features)};`;
     if (!ev) return `T05${thread}`;
     switch (ev.kind) {
       case 'breakpoint': {

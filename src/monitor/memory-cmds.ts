@@ -64,6 +64,11 @@ function save(ctx: MonitorContext, args: string, physical: boolean): void {
   const size = Number(s.value);
   const bad = () => new MonitorError(`Invalid addr 0x${a.value.toString(16).padStart(16, '0')}/size ${size} specified`);
   if (physical && (a.value >= BigInt(FOUR_GIB) || addr + size > FOUR_GIB)) throw bad();
+  // Check that every page is readable before creating the file: a failed save leaves no file
+  // behind without ever deleting one (the name could be /dev/null or any existing file).
+  for (let off = 0; off < size; off = (off + 4096) - ((addr + off) & 0xfff)) {
+    if (!ctx.debug.readMemory((addr + off) >>> 0, 1, physical)) throw bad();
+  }
   let fd: number;
   try { fd = fs.openSync(f.word, 'w'); } catch (e) {
     throw new MonitorError(`Could not open '${f.word}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`);
@@ -80,10 +85,7 @@ function save(ctx: MonitorContext, args: string, physical: boolean): void {
   } finally {
     fs.closeSync(fd);
   }
-  if (failed) {
-    try { fs.unlinkSync(f.word); } catch { /* already gone */ }
-    throw bad();
-  }
+  if (failed) throw bad();
 }
 
 export function cmdMemsave(ctx: MonitorContext, args: string): void { save(ctx, args, false); }

@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { regNumber } from '../../src/gdbstub/i386-regs';
 import {
-  checksum, Elf, Emulator, frame, hex32, killAll, le32, readElf, RspClient, startEmulator, sym, waitExit,
+  checksum, Elf, Emulator, frame, hex32, killAll, le32, readElf, RspClient, startEmulator, stripExpedited, sym, waitExit,
 } from '../support/gdbstub-harness';
 
 const hello: Elf = readElf('hello.elf');
@@ -34,9 +34,16 @@ describe('gdbstub protocol (raw RSP client, real emulator)', function () {
     const { c } = await attach('hello.elf');
     c.write('+');   // gdb's initial ack: ignored
     expect(await c.request('?')).to.equal('T05thread:01;');
+    // pc, sp and fp are expedited in the raw stop reply, little-endian as in `g`.
+    const g = await c.request('g');
+    expect(c.lastRaw).to.equal(g);
+    await c.request('?');
+    for (const [n, off] of [[8, 64], [4, 32], [5, 40]] as const) {
+      expect(c.lastRaw, `register ${n}`).to.contain(`0${n.toString(16)}:${g.slice(off, off + 8)};`);
+    }
     c.write('-');
     const again = await c.next();
-    expect(again).to.deep.include({ kind: 'packet', data: 'T05thread:01;' });
+    expect(again && again.kind === 'packet' ? stripExpedited(again.data) : again).to.equal('T05thread:01;');
     c.write('+');
     c.write('$g#00');
     expect(await c.next()).to.deep.equal({ kind: 'nack' });
@@ -258,7 +265,8 @@ describe('gdbstub protocol (raw RSP client, real emulator)', function () {
     expect(await c.request('QStartNoAckMode')).to.equal('OK');
     c.ackMode = false;
     c.write(frame('?'));
-    expect(await c.next()).to.deep.include({ kind: 'packet', data: 'T05thread:01;' });
+    const nx = await c.next();
+    expect(nx && nx.kind === 'packet' ? stripExpedited(nx.data) : nx).to.equal('T05thread:01;');
     c.write('+');   // a stray ack (gdb sends one for the OK) is ignored
     c.write('$g#00');
     const g = await c.next();

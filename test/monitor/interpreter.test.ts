@@ -41,7 +41,7 @@ describe('monitor: interpreter', () => {
     const lines = [
       'x', 'x/', 'x/0x10', 'x /3z 0', 'x/4x (', 'xp/4x -1', 'x/2i 0xffffffff', 'x/s 0xfffffffe', 'p ((((', 'p $', 'p $$',
       "p 'ab'", 'p 1 <', 'p 1 >> 70', 'p 5 << 64', 'p -9223372036854775808 / -1', 'gva2gpa', 'gva2gpa 0x1ffffffff', 'memsave',
-      'memsave 0', 'memsave 0 0x1ffffffff x', 'pmemsave 0xfffffff0 0x100 /dev/null', 'info tb zz', 'info gdt 1 2 3',
+      'memsave 0', 'memsave 0 0x1ffffffff x', 'pmemsave 0xfffffff0 0x100 /nonexistent-dir/x', 'info tb zz', 'info gdt 1 2 3',
       'info idt 0x100000', 'info registers -a -a', 'log ,,,', 'logfile', 'step -1', 'step $nosuch', 'system_reset now',
       'info status extra', 'tb_flush 1', '\u0000\u0001', 'x/99999999999999999999x 0', 'xp/1000000000c 0', 'p/s 1',
     ];

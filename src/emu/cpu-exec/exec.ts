@@ -397,9 +397,11 @@ export class CpuExec {
    * delivery of an exception) and return STEP; `noIrq` keeps interrupts out while stepping.
    */
   run(budget: number, step = false, noIrq = false): StopReason {
+    this.cpu.singleStepping = step;
     try {
       return this.runLoop(budget, step, noIrq);
     } finally {
+      this.cpu.singleStepping = false;
       this.stats.insnsTotal = this.insns;
     }
   }

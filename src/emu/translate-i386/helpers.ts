@@ -520,7 +520,8 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
     put(R_ECX, count);
     // Each iteration counts as an instruction (icount, budgets), as in QEMU.
     if (count === 0 || stop) { cpu.extraInsns += iters; return 0; }
-    if (++iters >= STRING_CHUNK) { cpu.extraInsns += iters - 1; return 1; }
+    // A single-step runs one iteration (QEMU: one per step); otherwise a chunk at a time.
+    if (++iters >= (cpu.singleStepping ? 1 : STRING_CHUNK)) { cpu.extraInsns += iters - 1; return 1; }
   }
 }
 

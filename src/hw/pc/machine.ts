@@ -105,7 +105,19 @@ export class PcMachine implements MachineControl, Clock {
   // ---- Clock ----
   nowNs(): number {
     if (this.opts.icountShift !== null) return this.exec.insns * 2 ** this.opts.icountShift + this.warpNs;
-    return Number(process.hrtime.bigint() - this.startHr);
+    // Guest time stands still while the machine is paused (as QEMU's virtual clock does).
+    const end = this.pausedSinceHr ?? process.hrtime.bigint();
+    return Number(end - this.startHr - this.pausedNs);
+  }
+  /** Host time spent paused, and when the current pause began. */
+  private pausedNs = 0n;
+  private pausedSinceHr: bigint | null = null;
+  private setPausedClock(paused: boolean): void {
+    if (paused && this.pausedSinceHr === null) this.pausedSinceHr = process.hrtime.bigint();
+    else if (!paused && this.pausedSinceHr !== null) {
+      this.pausedNs += process.hrtime.bigint() - this.pausedSinceHr;
+      this.pausedSinceHr = null;
+    }
   }
   private tscNow(): number {
     // A 1 GHz time-stamp counter: guest cycles = virtual nanoseconds.
@@ -164,7 +176,7 @@ export class PcMachine implements MachineControl, Clock {
   /** Run until the guest exits (isa-debug-exit, triple fault with -no-reboot) or stop(). */
   start(): Promise<number> {
     this.running = true;
-    if (this.opts.startPaused) { this.paused = true; this.runState = 'paused'; }
+    if (this.opts.startPaused) { this.paused = true; this.runState = 'paused'; this.setPausedClock(true); }
     return new Promise((resolve) => {
       this.finish = resolve;
       if (!this.paused) this.schedule(0);
@@ -185,6 +197,7 @@ export class PcMachine implements MachineControl, Clock {
   private enterPause(why: Exclude<StopWhy, 'exited'>): void {
     this.pauseRequested = false;
     this.paused = true;
+    this.setPausedClock(true);
     this.runState = why === 'interrupt' ? 'paused' : 'debug';
     this.onStop?.(why);
   }
@@ -192,6 +205,7 @@ export class PcMachine implements MachineControl, Clock {
   resumeRun(): void {
     if (!this.paused || !this.running) return;
     this.paused = false;
+    this.setPausedClock(false);
     this.runState = 'running';
     // Continuing from a breakpoint stop: execute that instruction instead of stopping again.
     if (this.exec.bpHit === this.cpu.linearPc()) this.exec.bpSkip = true;
