@@ -82,6 +82,7 @@ export function buildParser(argv: string[]) {
     .option('no-reboot', { type: 'boolean', describe: 'exit instead of resetting on a triple fault' })
     .option('d', { type: 'string', describe: 'log items: in_asm,op,op_opt,out_asm,exec,cpu,int,unimp,nochain' })
     .option('D', { type: 'string', describe: 'log to FILE instead of stderr' })
+    .option('dfilter', { type: 'string', describe: 'limit -d logs to guest pc ranges: START..END, START+LEN, comma separated' })
     .option('icount', { type: 'string', describe: 'shift=N: virtual time advances 2^N ns per instruction (deterministic)' })
     .option('accel', { type: 'string', describe: 'tcg[,backend=tiered|js|interp]: tiered (default), JavaScript only or IR interpreter only' })
     .option('backend', { type: 'string', choices: ['tiered', 'js', 'interp'], describe: 'same as -accel tcg,backend=...' })
@@ -114,6 +115,7 @@ export interface Config {
   gdb: { host: string; port: number } | null;
   startPaused: boolean;
   monitor: SerialSpec;
+  dfilter: string;
 }
 
 export function parseGdb(spec: string): { host: string; port: number } {
@@ -173,6 +175,8 @@ export function parseConfig(argv: string[]): Config | null {
   if (a.backend) backend = a.backend as Backend;
   const logItems = (a.d as string | undefined) ?? '';
   try { new TbLog().setItems(logItems); } catch (e) { throw new UsageError(`-d: ${(e as Error).message}`); }
+  const dfilter = (a.dfilter as string | undefined) ?? '';
+  try { new TbLog().setFilter(dfilter); } catch (e) { throw new UsageError((e as Error).message); }
   return {
     kernelPath, kernel, cmdline: [path.basename(kernelPath), a.append as string].filter(Boolean).join(' ').trim(),
     modules, ramBytes: parseMem(String(a.m)), serial, debugExit,
@@ -181,6 +185,7 @@ export function parseConfig(argv: string[]): Config | null {
     gdb: a.gdb !== undefined ? parseGdb(String(a.gdb)) : a.s ? { host: '127.0.0.1', port: 1234 } : null,
     startPaused: !!a.S,
     monitor,
+    dfilter,
   };
 }
 
@@ -265,6 +270,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!cfg) return 0;
   const log = new TbLog();
   log.setItems(cfg.logItems);
+  log.setFilter(cfg.dfilter);
   if (cfg.logFile) log.setFile(cfg.logFile);
   setupDisassembler(log);
   let machine: PcMachine | null = null;

@@ -42,6 +42,24 @@ describe('command line', function () {
     expect(r.status).to.equal(1);
   });
 
+  it('-dfilter limits -d in_asm to TBs whose start lies in the range', async () => {
+    const fs = await import('fs');
+    const os = await import('os');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcg86-'));
+    const all = path.join(dir, 'all.txt'), some = path.join(dir, 'some.txt');
+    expect((await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit', '-d', 'in_asm', '-D', all])).status).to.equal(1);
+    expect((await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit', '-d', 'in_asm', '-D', some, '-dfilter', '0x100000+0x1000'])).status).to.equal(1);
+    const starts = (f: string) => [...fs.readFileSync(f, 'utf8').matchAll(/^IN: \n0x([0-9a-f]+):/gm)].map(m => parseInt(m[1], 16));
+    const a = starts(all), b = starts(some);
+    expect(b.length).to.be.greaterThan(0);
+    expect(b.every(pc => pc >= 0x100000 && pc < 0x101000)).to.equal(true);
+    expect(b).to.deep.equal(a.filter(pc => pc >= 0x100000 && pc < 0x101000));
+    expect(a.length).to.be.greaterThan(b.length);
+    const bad = await runTcg86(['-kernel', HELLO, '-dfilter', 'zzz']);
+    expect(bad.status).to.equal(1);
+    expect(bad.stderr).to.match(/-dfilter 'zzz'/);
+  });
+
   it('logs interrupts and the IR with -d int,op_opt to a -D file', async () => {
     const fs = await import('fs');
     const os = await import('os');

@@ -27,6 +27,30 @@ export class TbLog {
   disasm: Disassembler | null = null;
   private unimpSeen = new Set<string>();
 
+  /** -dfilter ranges [start, end) of guest pc; empty = everything. */
+  private ranges: [number, number][] = [];
+
+  /** QEMU's -dfilter: `START..END`, `START+LEN` or `START-LEN` (back from START), comma separated. */
+  setFilter(spec: string): void {
+    const ranges: [number, number][] = [];
+    for (const part of spec.split(',').map(x => x.trim()).filter(Boolean)) {
+      const m = /^(0x[0-9a-f]+|\d+)(\.\.|\+|-)(0x[0-9a-f]+|\d+)$/i.exec(part);
+      if (!m) throw new Error(`-dfilter '${part}': expected START..END, START+LENGTH or START-LENGTH`);
+      const a = Number(m[1]), b = Number(m[3]);
+      const r: [number, number] = m[2] === '..' ? [a, b + 1] : m[2] === '+' ? [a, a + b] : [a - b + 1, a + 1];
+      if (!(r[1] > r[0]) || r[1] > 2 ** 32) throw new Error(`-dfilter '${part}': empty or beyond 4 GiB`);
+      ranges.push(r);
+    }
+    this.ranges = ranges;
+  }
+
+  /** True when TB logs for guest pc `pc` pass the -dfilter ranges. */
+  inFilter(pc: number): boolean {
+    if (!this.ranges.length) return true;
+    const p = pc >>> 0;
+    return this.ranges.some(([a, b]) => p >= a && p < b);
+  }
+
   /** Parse a `-d` list; throws with a clear message on an unknown item. */
   setItems(list: string): void {
     this.items.clear();
@@ -47,6 +71,7 @@ export class TbLog {
   enabled(item: string): boolean { return this.items.has(item); }
 
   translated(tb: TranslationBlock, opText: string, mem: Memory): void {
+    if (!this.inFilter(tb.pc)) return;
     if (this.items.has('in_asm')) {
       let text = '----------------\nIN: \n';
       const code32 = (tb.flags & HF_CS32) !== 0;
@@ -66,10 +91,12 @@ export class TbLog {
   }
 
   compiled(tb: TranslationBlock, source: string): void {
+    if (!this.inFilter(tb.pc)) return;
     if (this.items.has('out_asm')) this.out(`OUT: [size=${source.length}] TB ${tb.id} guest 0x${(tb.pc >>> 0).toString(16)}\n${source}\n\n`);
   }
 
   exec(tb: TranslationBlock, cpu: X86Cpu): void {
+    if (!this.inFilter(tb.pc)) return;
     if (this.items.has('exec')) {
       this.out(`Trace 0: ${tb.id} [${(tb.csBase >>> 0).toString(16).padStart(8, '0')}/${(tb.pc >>> 0).toString(16).padStart(8, '0')}/${(tb.flags >>> 0).toString(16)}/${tb.cflags}] ${tb.fn ? 'js' : 'interp'}\n`);
     }
