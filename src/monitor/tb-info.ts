@@ -22,7 +22,7 @@ export function infoJit(exec: CpuExec): string[] {
 }
 
 /** Execution count; compiled TBs stop counting (the JavaScript fast path has no counter), hence "N+". */
-export function execText(tb: TranslationBlock): string { return tb.fn ? `${tb.execCount}+` : String(tb.execCount); }
+export function execText(tb: TranslationBlock): string { return String(tb.execCount); }
 const backendText = (tb: TranslationBlock) => (tb.fn ? 'js' : 'interp');
 const linkText = (t: TranslationBlock | null) => (t ? `#${t.id}@${hex8(t.pc)}` : '-');
 
@@ -82,6 +82,11 @@ export function infoTbOne(mem: Memory, tb: TranslationBlock): string[] {
     out.push(`    ${d ? d.text : `0x${hex8(lin)}: (code not readable)`}`);
   }
   if (tb.ir) {
+    if (tb.opsBefore) {
+      out.push('  IR before optimization:');
+      const before = Object.assign(Object.create(Object.getPrototypeOf(tb.ir)), tb.ir, { ops: tb.opsBefore });
+      for (const l of formatIr(before).trimEnd().split('\n')) out.push('   ' + l);
+    }
     out.push('  IR after optimization:');
     for (const l of formatIr(tb.ir).trimEnd().split('\n')) out.push('   ' + l);
     const src = genFunctionSource(tb.ir, `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`);

@@ -126,6 +126,7 @@ export class CpuExec {
     const size = (res.endPc - pc) | 0;
     const ir = res.ir;
     const opText = this.log.enabled('op') ? formatIr(ir) : '';
+    const opsBefore = ir.ops; // the optimizer builds new op lists and leaves this one intact
     optimize(ir);
     this.stats.tbsTranslated++;
     this.stats.insnsTranslated += res.icount;
@@ -137,6 +138,7 @@ export class CpuExec {
     if (size > firstLen && phys1 >= 0) ranges.push(phys1, phys1 + (size - firstLen));
     const tb = new TranslationBlock(this.nextId++, pc, csBase, flags, cflags, phys, size, res.icount, res.insnEips, ir,
       this.opts.backend === 'js' ? null : assemble(ir), ranges);
+    tb.opsBefore = opsBefore;
     let list = this.tbs.get(phys);
     if (!list) this.tbs.set(phys, list = []);
     list.push(tb);

@@ -1,6 +1,6 @@
 // A translated block and its key (QEMU's TranslationBlock).
 import { InterpCode } from '../tcg/interp';
-import { IrFunc } from '../tcg/ir';
+import { IrFunc, IrOp } from '../tcg/ir';
 import { TbFunction } from '../hostgen/jsgen';
 
 /** cflags: compile flags that are part of the key. */
@@ -18,6 +18,8 @@ export class TranslationBlock {
   compileQueued = false;
   /** Optimized IR kept until the TB is compiled to JavaScript (and for `info tb`). */
   ir: IrFunc | null;
+  /** The IR ops as the front end emitted them (before the optimizer), for `info tb ADDR`. */
+  opsBefore: IrOp[] | null = null;
   /** Byte ranges on physical pages: [start, end) pairs (one or two). */
   readonly ranges: number[];
 
