@@ -95,7 +95,8 @@ export class CpuExec {
     this.stats.lookups++;
     const h = ((pc >>> 2) ^ (pc >>> 12)) & (JC_SIZE - 1);
     let tb = this.jc[h];
-    if (tb && tb.pc === pc && tb.csBase === csBase && tb.flags === flags && tb.cflags === cflags && !tb.invalid) {
+    if (tb && tb.pc === pc && tb.csBase === csBase && tb.flags === flags && tb.cflags === cflags && !tb.invalid
+      && (tb.ranges.length === 2 || this.secondPageMatches(tb))) {
       this.stats.jcHits++;
       return tb;
     }
@@ -103,11 +104,24 @@ export class CpuExec {
     const list = this.tbs.get(phys);
     tb = null;
     if (list) {
-      for (const t of list) if (t.pc === pc && t.csBase === csBase && t.flags === flags && t.cflags === cflags) { tb = t; break; }
+      for (const t of list) {
+        if (t.pc === pc && t.csBase === csBase && t.flags === flags && t.cflags === cflags
+          && (t.ranges.length === 2 || this.secondPageMatches(t))) { tb = t; break; }
+      }
     }
     if (!tb) tb = this.translate(pc, csBase, flags, cflags, phys);
     this.jc[h] = tb;
     return tb;
+  }
+
+  /**
+   * A TB whose code continues on a second page is valid only while that page still maps to
+   * the same physical page (QEMU's tb_lookup_cmp does the same check).
+   */
+  private secondPageMatches(tb: TranslationBlock): boolean {
+    const next = ((tb.pc & ~0xfff) + 0x1000) | 0;
+    const p = debugPhys(this.cpu, next); // no side effects (CR2, A bits); a miss retranslates
+    return p >= 0 && (p & ~0xfff) === (tb.ranges[2] & ~0xfff);
   }
 
   private translate(pc: number, csBase: number, flags: number, cflags: number, phys: number): TranslationBlock {
@@ -444,7 +458,8 @@ export class CpuExec {
           // Look up the successor and link it for next time.
           const nt = this.nextTb(this.cflags());
           if (!nt) { this.curTb = null; return StopReason.BREAKPOINT; }
-          if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid) {
+          // Never chain into a TB that spans two pages: its second page is checked at lookup.
+          if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid && nt.ranges.length === 2) {
             tb.jmp[exit] = nt;
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;

@@ -9,7 +9,7 @@ import {
   CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF,
   FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_INHIBIT_IRQ, HFLAGS,
   IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_DS, SEG_ES, SEG_ATTR, SEG_SS, SYSENTER_CS,
-  SYSENTER_EIP, SYSENTER_ESP, DESC_B, TR_BASE, LDTR_SEL, TR_SEL, FLAG_PF, FLAG_SF, CC_MASK,
+  SYSENTER_EIP, SYSENTER_ESP, DESC_B, TR_BASE, LDTR_SEL, TR_SEL, FLAG_PF, FLAG_SF, CC_MASK, TR_LIMIT, TR_ATTR,
 } from './state';
 
 export const HELPERS: HelperInfo[] = [];
@@ -303,7 +303,7 @@ def('mov_to_cr', ANY, (cpu, n, v, eip) => {
     case 2: s[CR2] = v; break;
     case 3: s[CR3] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
     case 4:
-      if (v & ~0x6f9) cpu.raise(EXC_GP, 0, eip); // only the bits of the features we report
+      if (v & ~0x7fc) cpu.raise(EXC_GP, 0, eip); // TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT; no VME/PVI
       s[CR4] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
     default: cpu.raise(EXC_UD, -1, eip);
   }
@@ -439,12 +439,28 @@ def('wrmsr', ANY, (cpu, eip) => {
 });
 void EFER;
 
-// ---- port I/O with the IOPL / CPL check ----
-function ioAllowed(cpu: X86Cpu, eip: number): void {
-  if ((cpu.s[CR0] & CR0_PE) && cpu.cpl > ((cpu.s[EFLAGS] >> 12) & 3)) cpu.raise(EXC_GP, 0, eip);
+// ---- port I/O with the IOPL / CPL check and the TSS I/O permission bitmap ----
+export function ioAllowed(cpu: X86Cpu, port: number, bytes: number, eip: number): void {
+  const s = cpu.s;
+  if (!(s[CR0] & CR0_PE) || cpu.cpl <= ((s[EFLAGS] >> 12) & 3)) return;
+  // CPL > IOPL: every bit of the accessed ports must be clear in the bitmap (32-bit TSS only).
+  const limit = s[TR_LIMIT] >>> 0;
+  if (((s[TR_ATTR] >> 8) & 0xf) !== 0xb || limit < 0x67) cpu.raise(EXC_GP, 0, eip);
+  const base = cpu.mem.ldSys(s[TR_BASE] + 0x66, 1, eip);
+  const off = base + (port >>> 3);
+  if (off + 1 > limit) cpu.raise(EXC_GP, 0, eip);
+  const bits = cpu.mem.ldSys(s[TR_BASE] + off, 1, eip);
+  const mask = ((1 << bytes) - 1) << (port & 7);
+  if (bits & mask) cpu.raise(EXC_GP, 0, eip);
 }
-def('in', ANY, (cpu, port, size, eip) => { ioAllowed(cpu, eip); return cpu.io.in(port & 0xffff, (1 << size) as 1 | 2 | 4); });
-def('out', ANY, (cpu, port, size, v, eip) => { ioAllowed(cpu, eip); cpu.io.out(port & 0xffff, (1 << size) as 1 | 2 | 4, v); });
+def('in', ANY, (cpu, port, size, eip) => { ioAllowed(cpu, port & 0xffff, 1 << size, eip); return cpu.io.in(port & 0xffff, (1 << size) as 1 | 2 | 4); });
+def('out', ANY, (cpu, port, size, v, eip) => { ioAllowed(cpu, port & 0xffff, 1 << size, eip); cpu.io.out(port & 0xffff, (1 << size) as 1 | 2 | 4, v); });
+def('rdpmc', ANY, (cpu, eip) => {
+  // No performance counters are reported; the privilege check is what guests rely on.
+  if (cpu.cpl !== 0 && !(cpu.s[CR4] & 0x100) && (cpu.s[CR0] & CR0_PE)) cpu.raise(EXC_GP, 0, eip);
+  if ((cpu.s[R_ECX] >>> 0) > 1) cpu.raise(EXC_GP, 0, eip);
+  cpu.s[R_EAX] = 0; cpu.s[R_EDX] = 0;
+});
 
 // ---- bound, cmpxchg8b ----
 def('bound', ANY, (cpu, v, addr, size, eip) => {
@@ -482,6 +498,7 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
   const step = s[EFLAGS] & FLAG_DF ? -n : n;
   const srcBase = s[SEG_BASE + seg], esBase = s[SEG_BASE + SEG_ES];
   let count = rep ? s[R_ECX] & amask : 1;
+  if (op === STR_INS || op === STR_OUTS) ioAllowed(cpu, s[R_EDX] & 0xffff, n, eip); // even when ECX = 0
   if (rep && count === 0) return 0;
   const put = (r: number, v: number) => { s[r] = (s[r] & ~amask) | (v & amask); };
   let iters = 0;

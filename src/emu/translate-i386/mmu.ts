@@ -55,16 +55,23 @@ export class Memory implements GuestMemory {
     this.hooks = { translate: (a) => a, codeWrite: () => undefined, watch: () => undefined };
   }
 
+  /** Set when a TLB entry came from a 2/4 MiB page: invlpg must then flush everything (QEMU does likewise). */
+  largePageCached = false;
+  /** Set around implicit supervisor accesses (descriptor tables, TSS): privilege checks as CPL 0, no TLB fill. */
+  sysAccess = false;
+
   /** Called after every TLB flush (the exec loop drops its virtual-pc jump cache). */
   onFlush: () => void = () => undefined;
 
   flushTlb(): void {
     this.onFlush();
+    this.largePageCached = false;
     for (const v of this.validPages) { this.tlbR[v] = TLB_INVALID; this.tlbW[v] = TLB_INVALID; }
     this.validPages.length = 0;
   }
 
   flushTlbPage(addr: number): void {
+    if (this.largePageCached) { this.flushTlb(); return; }
     const v = addr >>> PAGE_BITS;
     this.tlbR[v] = TLB_INVALID;
     this.tlbW[v] = TLB_INVALID;
@@ -80,7 +87,7 @@ export class Memory implements GuestMemory {
   }
 
   private fill(addr: number, phys: number, write: boolean): void {
-    if (phys >= this.size || phys < 0) return;
+    if (phys >= this.size || phys < 0 || this.sysAccess) return;
     const v = addr >>> PAGE_BITS;
     if (this.watchPages[v]) return;
     const e = ((phys & ~(PAGE_SIZE - 1)) ^ (v << PAGE_BITS)) | 0;
@@ -120,7 +127,7 @@ export class Memory implements GuestMemory {
       v = 0;
       // Translate both pages first so that a fault leaves nothing half done.
       this.hooks.translate(addr, Access.READ, eip);
-      this.hooks.translate(addr + size - 1, Access.READ, eip);
+      this.hooks.translate((addr + size - 1) & ~(PAGE_SIZE - 1), Access.READ, eip);
       for (let i = 0; i < size; i++) v |= this.ld8(addr + i, eip) << (8 * i);
     } else {
       // Unaligned accesses within a page miss the inline path but usually hit the TLB here.
@@ -151,7 +158,7 @@ export class Memory implements GuestMemory {
     if (this.watchPages[addr >>> PAGE_BITS] || this.watchPages[(addr + size - 1) >>> PAGE_BITS]) this.hooks.watch(addr, size, true, eip);
     if (((addr & (PAGE_SIZE - 1)) + size) > PAGE_SIZE) {
       const p0 = this.hooks.translate(addr, Access.WRITE, eip);
-      const p1 = this.hooks.translate(addr + size - 1, Access.WRITE, eip);
+      const p1 = this.hooks.translate((addr + size - 1) & ~(PAGE_SIZE - 1), Access.WRITE, eip) + ((addr + size - 1) & (PAGE_SIZE - 1));
       const n0 = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
       this.checkCode(p0, n0, eip);
       this.checkCode(p1 - (size - 1 - n0), size - n0, eip);
@@ -167,6 +174,16 @@ export class Memory implements GuestMemory {
     this.checkCode(p, size, eip);
     this.fill(addr, p, true);
     this.physWrite(p, size, value);
+  }
+
+  /** Implicit supervisor-mode access (GDT/LDT/IDT/TSS): checked as CPL 0 whatever the CPL, never cached. */
+  ldSys(addr: number, memop: number, eip: number): number {
+    this.sysAccess = true;
+    try { return this.ld(addr, memop, eip); } finally { this.sysAccess = false; }
+  }
+  stSys(addr: number, value: number, memop: number, eip: number): void {
+    this.sysAccess = true;
+    try { this.st(addr, value, memop, eip); } finally { this.sysAccess = false; }
   }
 
   private checkCode(p: number, len: number, eip: number): void {

@@ -87,6 +87,7 @@ export function translateTwoByte(c: DisasContext, op: number): void {
     case 0x30: setNext(); c.helper('wrmsr', [c.k(c.eip)]); return;
     case 0x31: setNext(); c.helper('rdtsc', [c.k(c.eip)]); return;
     case 0x32: setNext(); c.helper('rdmsr', [c.k(c.eip)]); return;
+    case 0x33: setNext(); c.helper('rdpmc', [c.k(c.eip)]); return;
     case 0x34: case 0x35:
       setNext(); c.helper(op === 0x34 ? 'sysenter' : 'sysexit', [c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return;
     case 0xa0: case 0xa8: setNext(); c.push(ir.copy(SEG_SEL + (op === 0xa0 ? SEG_FS : SEG_GS))); return;

@@ -79,10 +79,11 @@ export function translateLinear(cpu: X86Cpu, addr: number, access: Access, eip: 
 function walk(cpu: X86Cpu, addr: number, access: Access, eip: number): number {
   const s = cpu.s;
   if (!(s[CR0] & CR0_PG)) return addr;
-  const user = cpu.cpl === 3;
+  const user = cpu.cpl === 3 && !cpu.mem.sysAccess;
   const write = access === Access.WRITE;
   const fetch = access === Access.FETCH;
   const w = walkTables(cpu, addr);
+  if (w.leafBig) cpu.mem.largePageCached = true;
   const nxe = (s[CR4] & CR4_PAE) !== 0 && (s[EFER] & EFER_NXE) !== 0;
   let code = w.fault;
   if (code < 0) {

@@ -3,12 +3,28 @@
 import { X86Cpu } from './cpu';
 import {
   CR0, CR0_PE, DESC_B, DESC_P, DESC_S, EFLAGS, EIP, FLAG_IF, FLAG_NT, FLAG_RF, FLAG_TF, FLAG_VM, GDTR_BASE, GDTR_LIMIT,
-  HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, LDTR_BASE, LDTR_LIMIT, R_ESP, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_FS,
+  HF_INHIBIT_IRQ, HFLAGS, FLAG_DF, HF_CPL_MASK, IDTR_BASE, IDTR_LIMIT, LDTR_BASE, LDTR_LIMIT, R_ESP, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_FS,
   SEG_GS, SEG_LIMIT, SEG_SEL, SEG_SS, TR_BASE, TR_LIMIT, TR_SEL, TR_ATTR, LDTR_SEL, LDTR_ATTR, FLAG_IOPL, FLAG_AC, FLAG_ID,
 } from './state';
 
 export const EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7, EXC_DF = 8;
 export const EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14;
+
+/**
+ * Runs a control transfer all or nothing: a fault half-way (a bad SS after CS was loaded, a
+ * stack page missing) leaves the registers as they were before the instruction.
+ */
+function atomically(cpu: X86Cpu, f: () => void): void {
+  const saved = cpu.s.slice();
+  try {
+    f();
+  } catch (e) {
+    const cplChanged = ((saved[HFLAGS] ^ cpu.s[HFLAGS]) & HF_CPL_MASK) !== 0;
+    cpu.s.set(saved);
+    if (cplChanged) cpu.mem.flushTlb();
+    throw e;
+  }
+}
 
 export function descBase(lo: number, hi: number): number {
   return ((lo >>> 16) | ((hi & 0xff) << 16) | (hi & 0xff000000)) | 0;
@@ -20,7 +36,8 @@ export function descLimit(lo: number, hi: number): number {
 }
 export function descAttr(hi: number): number { return hi & 0x00f0ff00; }
 
-function rdLinear32(cpu: X86Cpu, addr: number, eip: number): number { return cpu.mem.ld(addr, 2, eip); }
+/** Descriptor tables and the TSS are read with supervisor privilege whatever the CPL. */
+function rdLinear32(cpu: X86Cpu, addr: number, eip: number): number { return cpu.mem.ldSys(addr, 2, eip); }
 
 /** Address of the descriptor for `sel` in the GDT or LDT, or -1 when beyond the table limit. */
 export function descriptorAddr(cpu: X86Cpu, sel: number): number {
@@ -39,7 +56,7 @@ export function readDescriptor(cpu: X86Cpu, sel: number, eip: number, exc = EXC_
 }
 
 function setAccessed(cpu: X86Cpu, sel: number, hi: number, eip: number): void {
-  if (!(hi & 0x100)) cpu.mem.st(descriptorAddr(cpu, sel) + 4, hi | 0x100, 2, eip);
+  if (!(hi & 0x100)) cpu.mem.stSys(descriptorAddr(cpu, sel) + 4, hi | 0x100, 2, eip);
 }
 
 function loadCache(cpu: X86Cpu, seg: number, sel: number, lo: number, hi: number): void {
@@ -108,6 +125,10 @@ function checkCodeTarget(cpu: X86Cpu, sel: number, eip: number): [number, number
 function realMode(cpu: X86Cpu): boolean { return !(cpu.s[CR0] & CR0_PE) || (cpu.s[EFLAGS] & FLAG_VM) !== 0; }
 
 export function farJump(cpu: X86Cpu, sel: number, offset: number, eip: number): void {
+  atomically(cpu, () => farJumpUnchecked(cpu, sel, offset, eip));
+}
+
+function farJumpUnchecked(cpu: X86Cpu, sel: number, offset: number, eip: number): void {
   sel &= 0xffff;
   if (realMode(cpu)) {
     cpu.setSegmentFlat(SEG_CS, sel, sel << 4, 0xffff, cpu.s[SEG_ATTR + SEG_CS]);
@@ -139,6 +160,10 @@ function setSp(cpu: X86Cpu, sp: number): void {
 }
 
 export function farCall(cpu: X86Cpu, sel: number, offset: number, nextEip: number, size: number, eip: number): void {
+  atomically(cpu, () => farCallUnchecked(cpu, sel, offset, nextEip, size, eip));
+}
+
+function farCallUnchecked(cpu: X86Cpu, sel: number, offset: number, nextEip: number, size: number, eip: number): void {
   sel &= 0xffff;
   const s = cpu.s;
   const oldCs = s[SEG_SEL + SEG_CS];
@@ -199,6 +224,10 @@ function returnTo(cpu: X86Cpu, sel: number, off: number, sp: number, size: numbe
 }
 
 export function farReturn(cpu: X86Cpu, size: number, imm: number, eip: number): void {
+  atomically(cpu, () => farReturnUnchecked(cpu, size, imm, eip));
+}
+
+function farReturnUnchecked(cpu: X86Cpu, size: number, imm: number, eip: number): void {
   const s = cpu.s;
   let sp = s[R_ESP];
   const off = pop(cpu, sp, size, eip);
@@ -216,6 +245,10 @@ export function farReturn(cpu: X86Cpu, size: number, imm: number, eip: number): 
 }
 
 export function iret(cpu: X86Cpu, size: number, eip: number): void {
+  atomically(cpu, () => iretUnchecked(cpu, size, eip));
+}
+
+function iretUnchecked(cpu: X86Cpu, size: number, eip: number): void {
   const s = cpu.s;
   if (!realMode(cpu) && (s[EFLAGS] & FLAG_NT)) cpu.raise(EXC_GP, 0, eip); // task return: not supported yet
   let sp = s[R_ESP];
@@ -224,7 +257,7 @@ export function iret(cpu: X86Cpu, size: number, eip: number): void {
   const fl = pop(cpu, sp + 2 * size, size, eip);
   sp = (sp + 3 * size) | 0;
   const cpl = cpu.cpl;
-  let mask = FLAG_TF | FLAG_NT | FLAG_RF | FLAG_AC | FLAG_ID | 0xfd5 /* arith + DF */;
+  let mask = FLAG_TF | FLAG_NT | FLAG_RF | FLAG_AC | FLAG_ID | FLAG_DF | 0x8d5 /* O S Z A P C */;
   if (cpl === 0) mask |= FLAG_IOPL | FLAG_IF;
   else if (cpl <= ((s[EFLAGS] >> 12) & 3)) mask |= FLAG_IF;
   if (size === 2) mask &= 0xffff;
@@ -252,12 +285,16 @@ export function hasErrorCode(v: number): boolean {
  * A fault while delivering reports `faultEip` (for int n: the int instruction itself).
  */
 export function deliverInterrupt(cpu: X86Cpu, vector: number, soft: boolean, error: number, retEip: number, faultEip = retEip): void {
+  atomically(cpu, () => deliverInterruptUnchecked(cpu, vector, soft, error, retEip, faultEip));
+}
+
+function deliverInterruptUnchecked(cpu: X86Cpu, vector: number, soft: boolean, error: number, retEip: number, faultEip: number): void {
   const s = cpu.s;
   s[HFLAGS] &= ~HF_INHIBIT_IRQ;
   if (realMode(cpu)) {
     const a = vector * 4;
-    const off = cpu.mem.ld(s[IDTR_BASE] + a, 1, faultEip);
-    const sel = cpu.mem.ld(s[IDTR_BASE] + a + 2, 1, faultEip);
+    const off = cpu.mem.ldSys(s[IDTR_BASE] + a, 1, faultEip);
+    const sel = cpu.mem.ldSys(s[IDTR_BASE] + a + 2, 1, faultEip);
     let sp = push(cpu, s[R_ESP], cpu.getEflags(), 2, faultEip);
     sp = push(cpu, sp, s[SEG_SEL + SEG_CS], 2, faultEip);
     sp = push(cpu, sp, retEip, 2, faultEip);
@@ -271,8 +308,8 @@ export function deliverInterrupt(cpu: X86Cpu, vector: number, soft: boolean, err
   const extBit = soft ? 0 : 1;
   const gateErr = vector * 8 + 2 + extBit;
   if (vector * 8 + 7 > (s[IDTR_LIMIT] >>> 0)) cpu.raise(EXC_GP, gateErr, faultEip);
-  const lo = cpu.mem.ld(s[IDTR_BASE] + vector * 8, 2, faultEip);
-  const hi = cpu.mem.ld(s[IDTR_BASE] + vector * 8 + 4, 2, faultEip);
+  const lo = cpu.mem.ldSys(s[IDTR_BASE] + vector * 8, 2, faultEip);
+  const hi = cpu.mem.ldSys(s[IDTR_BASE] + vector * 8 + 4, 2, faultEip);
   const type = (hi >> 8) & 0x1f;
   const dpl = (hi >> 13) & 3;
   const cpl = cpu.cpl;
@@ -294,8 +331,8 @@ export function deliverInterrupt(cpu: X86Cpu, vector: number, soft: boolean, err
     // Inner-privilege interrupt: stack from the TSS.
     const tssOff = 4 + newCpl * 8;
     if ((tssOff + 5) >>> 0 > (s[TR_LIMIT] >>> 0)) cpu.raise(EXC_TS, s[TR_SEL] & 0xfffc, faultEip);
-    const newEsp = cpu.mem.ld(s[TR_BASE] + tssOff, 2, faultEip);
-    const newSs = cpu.mem.ld(s[TR_BASE] + tssOff + 4, 1, faultEip);
+    const newEsp = cpu.mem.ldSys(s[TR_BASE] + tssOff, 2, faultEip);
+    const newSs = cpu.mem.ldSys(s[TR_BASE] + tssOff + 4, 1, faultEip);
     const oldSs = s[SEG_SEL + SEG_SS], oldEsp = s[R_ESP];
     const oldCpl = cpl;
     cpu.setCpl(newCpl);
@@ -351,7 +388,7 @@ export function loadTr(cpu: X86Cpu, sel: number, eip: number): void {
   const type = (hi >> 8) & 0x1f;
   if (type !== 1 && type !== 9) cpu.raise(EXC_GP, sel & 0xfffc, eip);
   if (!(hi & DESC_P)) cpu.raise(EXC_NP, sel & 0xfffc, eip);
-  cpu.mem.st(descriptorAddr(cpu, sel) + 4, hi | 0x200, 2, eip); // mark busy
+  cpu.mem.stSys(descriptorAddr(cpu, sel) + 4, hi | 0x200, 2, eip); // mark busy
   s[TR_SEL] = sel; s[TR_BASE] = descBase(lo, hi); s[TR_LIMIT] = descLimit(lo, hi); s[TR_ATTR] = descAttr(hi | 0x200);
 }
 

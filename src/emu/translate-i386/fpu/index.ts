@@ -1,25 +1,23 @@
-// x87 FPU (placeholder until the software float80 FPU lands): the translator calls these
-// helpers for D8-DF, 9B (fwait) and 0F AE (fxsave/fxrstor/ldmxcsr/stmxcsr/fences).
+// x87 FPU with software float80 arithmetic. The translator calls these helpers for D8-DF
+// (fpuExec), 9B (fpuWait) and 0F AE (fxGroup: fxsave/fxrstor/ldmxcsr/stmxcsr/fences).
+//
+//   float80.ts    software extended-precision arithmetic, rounding, conversions, BCD
+//   transcend.ts  f2xm1 fyl2x fyl2xp1 fpatan fsin fcos fsincos fptan (BigInt floating point)
+//   state.ts      X87State: registers, tags, status/control words, exception merging
+//   exec.ts       the D8-DF decoder tables and the instructions
+//   env.ts        fnstenv/fldenv/fnsave/frstor and the 0F AE group
 import type { X86Cpu } from '../cpu';
+import { CR0, CR0_MP, CR0_TS } from '../state';
+import { EXC_NM, pendingException } from './exec';
+import { SW_ES } from './state';
 
-/** x87 and MXCSR state, saved by fnsave/fxsave. */
-export class X87State {
-  fcw = 0x37f;
-  fsw = 0;
-  ftw = 0xffff;
-  mxcsr = 0x1f80;
-}
+export { X87State } from './state';
+export { fpuExec, setFerrHandler } from './exec';
+export { fxGroup } from './env';
 
-/** opword: bits 0-7 modrm, 8-10 low 3 bits of the opcode (D8..DF), 11 = 16-bit operand size, 12-14 segment. */
-export function fpuExec(cpu: X86Cpu, opword: number, addr: number, ea: number, eip: number): void {
-  void opword; void addr; void ea;
-  cpu.raise(cpu.s[50] & 0xc ? 7 : 6, -1, eip);
-}
-
-export function fpuWait(cpu: X86Cpu, eip: number): void { void cpu; void eip; }
-
-/** 0F AE: reg field in `reg`; addr for memory forms, -1 for register forms (fences). */
-export function fxGroup(cpu: X86Cpu, reg: number, addr: number, eip: number): void {
-  if (addr === -1 && reg >= 5) return; // lfence/mfence/sfence
-  cpu.raise(6, -1, eip);
+/** 9B fwait: #NM if CR0.TS and CR0.MP; then any pending unmasked exception (#MF or FERR#). */
+export function fpuWait(cpu: X86Cpu, eip: number): void {
+  const cr0 = cpu.s[CR0];
+  if ((cr0 & (CR0_TS | CR0_MP)) === (CR0_TS | CR0_MP)) cpu.raise(EXC_NM, -1, eip);
+  if (cpu.fpu.fsw & SW_ES) pendingException(cpu, eip);
 }

@@ -1,0 +1,618 @@
+// Software x87 double extended precision (float80) arithmetic.
+//
+// A value is { se, m }: se = sign << 15 | 15-bit biased exponent, m = the 64-bit significand
+// with its explicit integer bit (J, bit 63), as a BigInt. Every operation works on exact BigInt
+// values and rounds once (roundTo) to the destination format: precision p bits (24/53/64 for x87
+// precision control, 24 or 53 for float32/float64 stores), exponent range [emin, emax], rounding
+// control 0 nearest-even, 1 down, 2 up, 3 toward zero. Tininess is detected after rounding, as
+// x86 does; masked underflow is reported only when the tiny result is also inexact.
+//
+// Exceptions go to an FpStatus: x87 flag bits IE DE ZE OE UE PE in `flags` (status word bit
+// positions) and `roundedUp` (C1 for an inexact result). The x87 rules followed here, as the
+// hardware does them (Intel SDM vol. 1 ch. 4.8 and 8.5): unsupported encodings (unnormals,
+// pseudo-NaNs, pseudo-infinities) raise IE and give the QNaN indefinite; an SNaN operand raises
+// IE; two NaNs give the one with the larger significand (positive one on a tie), an SNaN and a
+// QNaN give the QNaN; a denormal operand raises DE unless a NaN, an invalid operation or a
+// division by zero comes first; with OE/UE unmasked (st.umOE/umUE) and st.bias set, a register
+// result overflowing/underflowing gets its exponent adjusted by -/+24576 instead.
+
+export interface F80 { readonly se: number; readonly m: bigint }
+
+export const FE_IE = 0x01, FE_DE = 0x02, FE_ZE = 0x04, FE_OE = 0x08, FE_UE = 0x10, FE_PE = 0x20;
+
+export const RC_NEAR = 0, RC_DOWN = 1, RC_UP = 2, RC_CHOP = 3;
+
+export const JBIT = 1n << 63n;
+export const QBIT = 1n << 62n;
+const FRAC63 = JBIT - 1n;
+const M64 = (1n << 64n) - 1n;
+/** e2 of a finite value: value = m * 2^e2 with e2 = max(exp, 1) - 16383 - 63. */
+const E2_BIAS = 16446;
+export const X_EMIN = -16382, X_EMAX = 16383;
+/** Exponent adjustment of the unmasked overflow/underflow responses. */
+const BIAS_ADJUST = 24576;
+
+export class FpStatus {
+  rc = RC_NEAR;
+  /** Significand bits of x87 arithmetic results (precision control). */
+  prec = 64;
+  flags = 0;
+  /** The last rounding increased the magnitude (C1 when PE is set). */
+  roundedUp = false;
+  /** Unmasked overflow / underflow: signal them the unmasked way. */
+  umOE = false;
+  umUE = false;
+  /** ... and give the register result its exponent bias adjustment. */
+  bias = false;
+
+  /** Set up for one instruction from the x87 control word. */
+  fromCw(cw: number): this {
+    this.rc = (cw >> 10) & 3;
+    const pc = (cw >> 8) & 3;
+    this.prec = pc === 0 ? 24 : pc === 2 ? 53 : 64;
+    this.flags = 0;
+    this.roundedUp = false;
+    this.umOE = (cw & FE_OE) === 0;
+    this.umUE = (cw & FE_UE) === 0;
+    this.bias = true;
+    return this;
+  }
+}
+
+export function mk(se: number, m: bigint): F80 { return { se: se & 0xffff, m }; }
+
+export const INDEF: F80 = mk(0xffff, 0xc000000000000000n);
+export const ZERO: F80 = mk(0, 0n), NZERO: F80 = mk(0x8000, 0n);
+export const ONE: F80 = mk(0x3fff, JBIT);
+export const INF: F80 = mk(0x7fff, JBIT), NINF: F80 = mk(0xffff, JBIT);
+
+export const expOf = (a: F80): number => a.se & 0x7fff;
+export const signOf = (a: F80): number => a.se >>> 15;
+export const isZero = (a: F80): boolean => (a.se & 0x7fff) === 0 && a.m === 0n;
+export const isDen = (a: F80): boolean => (a.se & 0x7fff) === 0 && a.m !== 0n;
+export const isUnsupported = (a: F80): boolean => (a.se & 0x7fff) !== 0 && (a.m & JBIT) === 0n;
+export const isNaN80 = (a: F80): boolean => (a.se & 0x7fff) === 0x7fff && (a.m & JBIT) !== 0n && (a.m & FRAC63) !== 0n;
+export const isSNaN = (a: F80): boolean => isNaN80(a) && (a.m & QBIT) === 0n;
+export const isInf = (a: F80): boolean => (a.se & 0x7fff) === 0x7fff && a.m === JBIT;
+/** Finite value (zero, denormal, normal); also true for nothing unsupported. */
+export const isFinite80 = (a: F80): boolean => (a.se & 0x7fff) !== 0x7fff && !isUnsupported(a);
+
+const zeroOf = (s: number): F80 => (s ? NZERO : ZERO);
+const infOf = (s: number): F80 => (s ? NINF : INF);
+export const quiet = (a: F80): F80 => mk(a.se, a.m | QBIT);
+export const neg = (a: F80): F80 => mk(a.se ^ 0x8000, a.m);
+export const abs = (a: F80): F80 => mk(a.se & 0x7fff, a.m);
+const e2Of = (a: F80): number => ((a.se & 0x7fff) || 1) - E2_BIAS;
+
+export function bitLength(x: bigint): number {
+  let n = 0;
+  while (x > M64) { x >>= 64n; n += 64; }
+  const hi = Number(x >> 32n), lo = Number(x & 0xffffffffn);
+  return n + (hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo));
+}
+
+// ---- rounding ----
+
+let qInexact = false, qUp = false;
+
+/** mag (n bits, > 0) shifted right by sh bits, rounded by rc for a value of sign `sign`. */
+function roundShift(mag: bigint, n: number, sh: number, sign: number, rc: number): bigint {
+  qInexact = false; qUp = false;
+  if (sh <= 0) return mag << BigInt(-sh);
+  let kept: bigint, cmp: number; // remainder against half a unit: -1 below, 0 equal, 1 above
+  if (sh > n) { kept = 0n; cmp = -1; } else {
+    const s = BigInt(sh);
+    kept = mag >> s;
+    const rem = mag - (kept << s);
+    if (rem === 0n) return kept;
+    const half = 1n << (s - 1n);
+    cmp = rem > half ? 1 : rem === half ? 0 : -1;
+  }
+  qInexact = true;
+  let up: boolean;
+  switch (rc) {
+    case RC_NEAR: up = cmp > 0 || (cmp === 0 && (kept & 1n) === 1n); break;
+    case RC_DOWN: up = sign === 1; break;
+    case RC_UP: up = sign === 0; break;
+    default: up = false;
+  }
+  if (up) { kept += 1n; qUp = true; }
+  return kept;
+}
+
+/** Result of roundTo: value = rSig * 2^(rExp - p + 1), or infinity. */
+let rSig = 0n, rExp = 0, rInf = false;
+
+/**
+ * Round (-1)^sign * mag * 2^e2 (mag > 0; its lowest bit may be a sticky bit) to p bits with
+ * normal exponents emin..emax, setting exception flags.
+ */
+function roundTo(sign: number, mag: bigint, e2: number, p: number, emin: number, emax: number, st: FpStatus): void {
+  const n = bitLength(mag);
+  let e = e2 + n - 1;
+  let sig = roundShift(mag, n, n - p, sign, st.rc);
+  let inexact = qInexact, up = qUp;
+  if (sig >> BigInt(p)) { sig >>= 1n; e++; }
+  rInf = false;
+  if (e < emin) {
+    if (st.umUE) {
+      st.flags |= FE_UE;
+      if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
+      rSig = sig; rExp = st.bias ? e + BIAS_ADJUST : e;
+      return;
+    }
+    sig = roundShift(mag, n, emin - p + 1 - e2, sign, st.rc);
+    inexact = qInexact; up = qUp;
+    if (inexact) { st.flags |= FE_UE | FE_PE; if (up) st.roundedUp = true; }
+    rSig = sig; rExp = emin;
+    return;
+  }
+  if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
+  if (e > emax) {
+    if (st.umOE) {
+      st.flags |= FE_OE;
+      rSig = sig; rExp = st.bias ? e - BIAS_ADJUST : e;
+      return;
+    }
+    st.flags |= FE_OE | FE_PE;
+    const rc = st.rc;
+    if (rc === RC_NEAR || (rc === RC_DOWN && sign === 1) || (rc === RC_UP && sign === 0)) {
+      rInf = true; st.roundedUp = true;
+    } else {
+      rSig = (1n << BigInt(p)) - 1n; rExp = emax; st.roundedUp = false;
+    }
+    return;
+  }
+  rSig = sig; rExp = e;
+}
+
+/** Pack the rounding result as a float80 with p significant bits. */
+function packX(sign: number, p: number): F80 {
+  if (rInf) return infOf(sign);
+  if (rSig === 0n) return zeroOf(sign);
+  const m = rSig << BigInt(64 - p);
+  let be = rExp + 16383;
+  if ((m & JBIT) === 0n) be = 0; // denormal (exponent emin)
+  if (be <= 0 && (m & JBIT) !== 0n) return zeroOf(sign); // beyond the bias-adjusted range
+  if (be >= 0x7fff) return infOf(sign);
+  return mk((sign << 15) | be, m);
+}
+
+/** Round an exact value to float80 under the x87 precision control. */
+export function roundPackX(sign: number, mag: bigint, e2: number, st: FpStatus, p = st.prec): F80 {
+  if (mag === 0n) return zeroOf(sign);
+  roundTo(sign, mag, e2, p, X_EMIN, X_EMAX, st);
+  return packX(sign, p);
+}
+
+/** Exact small integer (or any exact value with < 64 significant bits) as float80. */
+export function fromBigInt(v: bigint): F80 {
+  if (v === 0n) return ZERO;
+  const s = v < 0n ? 1 : 0;
+  const mag = s ? -v : v;
+  const n = bitLength(mag);
+  if (n > 64) throw new Error('fromBigInt: too wide');
+  return mk((s << 15) | (16383 + n - 1), mag << BigInt(64 - n));
+}
+
+// ---- NaNs ----
+
+/** The x87 choice between two operands at least one of which is a NaN. */
+export function pickNaN(a: F80, b: F80, st: FpStatus): F80 {
+  const an = isNaN80(a), bn = isNaN80(b);
+  const as = an && (a.m & QBIT) === 0n, bs = bn && (b.m & QBIT) === 0n;
+  if (as || bs) st.flags |= FE_IE;
+  if (an && bn) {
+    if (as !== bs) return quiet(as ? b : a);
+    if (a.m > b.m) return quiet(a);
+    if (b.m > a.m) return quiet(b);
+    return quiet(a.se < b.se ? a : b);
+  }
+  return quiet(an ? a : b);
+}
+
+/** Unsupported or NaN operands: the result (and flags), or null to go on. */
+function specials2(a: F80, b: F80, st: FpStatus): F80 | null {
+  if (isUnsupported(a) || isUnsupported(b)) { st.flags |= FE_IE; return INDEF; }
+  if (isNaN80(a) || isNaN80(b)) return pickNaN(a, b, st);
+  return null;
+}
+
+/** One-operand version: unsupported → indefinite, NaN → quieted. */
+export function specials1(a: F80, st: FpStatus): F80 | null {
+  if (isUnsupported(a)) { st.flags |= FE_IE; return INDEF; }
+  if (isNaN80(a)) { if ((a.m & QBIT) === 0n) st.flags |= FE_IE; return quiet(a); }
+  return null;
+}
+
+// ---- arithmetic ----
+
+/**
+ * Operands that came from float32/float64 denormals are normal float80 values: `den` tells the
+ * operations about them for DE (bit 0: a, bit 1: b).
+ */
+export const DEN_A = 1, DEN_B = 2;
+
+/** a + b (or a - b with negB). */
+export function add(a: F80, b: F80, st: FpStatus, negB = false, den = 0): F80 {
+  const sp = specials2(a, b, st);
+  if (sp) return sp;
+  const sa = a.se >>> 15, sb = (b.se >>> 15) ^ (negB ? 1 : 0);
+  const ea = a.se & 0x7fff, eb = b.se & 0x7fff;
+  if (ea === 0x7fff) {
+    if (eb === 0x7fff) {
+      if (sa !== sb) { st.flags |= FE_IE; return INDEF; }
+    } else if ((den & DEN_B) || isDen(b)) st.flags |= FE_DE;
+    return infOf(sa);
+  }
+  if (eb === 0x7fff) { if ((den & DEN_A) || isDen(a)) st.flags |= FE_DE; return infOf(sb); }
+  if (den || isDen(a) || isDen(b)) st.flags |= FE_DE;
+  let ma = a.m, mb = b.m;
+  if (ma === 0n && mb === 0n) return zeroOf(sa === sb ? sa : st.rc === RC_DOWN ? 1 : 0);
+  if (ma === 0n) return roundPackX(sb, mb, e2Of(b), st);
+  if (mb === 0n) return roundPackX(sa, ma, e2Of(a), st);
+  let e2a = e2Of(a), e2b = e2Of(b);
+  // An operand far below the other's last bit only matters as a sticky bit.
+  if (e2a - e2b > 200) { ma <<= 140n; e2a -= 140; mb = 1n; e2b = e2a; }
+  else if (e2b - e2a > 200) { mb <<= 140n; e2b -= 140; ma = 1n; e2a = e2b; }
+  const e = Math.min(e2a, e2b);
+  const A = ma << BigInt(e2a - e), B = mb << BigInt(e2b - e);
+  const S = (sa ? -A : A) + (sb ? -B : B);
+  if (S === 0n) return zeroOf(st.rc === RC_DOWN ? 1 : 0);
+  return S < 0n ? roundPackX(1, -S, e, st) : roundPackX(0, S, e, st);
+}
+
+export function mul(a: F80, b: F80, st: FpStatus, den = 0): F80 {
+  const sp = specials2(a, b, st);
+  if (sp) return sp;
+  const s = (a.se ^ b.se) >>> 15;
+  if ((a.se & 0x7fff) === 0x7fff || (b.se & 0x7fff) === 0x7fff) {
+    if (isZero(a) || isZero(b)) { st.flags |= FE_IE; return INDEF; }
+    if (den || isDen(a) || isDen(b)) st.flags |= FE_DE;
+    return infOf(s);
+  }
+  if (den || isDen(a) || isDen(b)) st.flags |= FE_DE;
+  if (a.m === 0n || b.m === 0n) return zeroOf(s);
+  return roundPackX(s, a.m * b.m, e2Of(a) + e2Of(b), st);
+}
+
+/** a / b. */
+export function div(a: F80, b: F80, st: FpStatus, den = 0): F80 {
+  const sp = specials2(a, b, st);
+  if (sp) return sp;
+  const s = (a.se ^ b.se) >>> 15;
+  const ea = a.se & 0x7fff, eb = b.se & 0x7fff;
+  if (ea === 0x7fff) {
+    if (eb === 0x7fff) { st.flags |= FE_IE; return INDEF; }
+    if ((den & DEN_B) || isDen(b)) st.flags |= FE_DE;
+    return infOf(s);
+  }
+  if (eb === 0x7fff) { if ((den & DEN_A) || isDen(a)) st.flags |= FE_DE; return zeroOf(s); }
+  if (b.m === 0n) {
+    if (a.m === 0n) { st.flags |= FE_IE; return INDEF; }
+    st.flags |= FE_ZE;
+    return infOf(s);
+  }
+  if (den || isDen(a) || isDen(b)) st.flags |= FE_DE;
+  if (a.m === 0n) return zeroOf(s);
+  const k = Math.max(0, 68 + bitLength(b.m) - bitLength(a.m));
+  const num = a.m << BigInt(k);
+  let q = num / b.m;
+  let e2 = e2Of(a) - e2Of(b) - k;
+  if (num !== q * b.m) { q = (q << 1n) | 1n; e2--; }
+  return roundPackX(s, q, e2, st);
+}
+
+/** floor(sqrt(n)). */
+export function isqrt(n: bigint): bigint {
+  if (n < 2n) return n;
+  let x = 1n << BigInt((bitLength(n) + 1) >> 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+export function sqrt(a: F80, st: FpStatus): F80 {
+  const sp = specials1(a, st);
+  if (sp) return sp;
+  if (isZero(a)) return a;
+  if (a.se & 0x8000) { st.flags |= FE_IE; return INDEF; }
+  if ((a.se & 0x7fff) === 0x7fff) return a;
+  if (isDen(a)) st.flags |= FE_DE;
+  let m = a.m, e2 = e2Of(a);
+  if (e2 & 1) { m <<= 1n; e2--; }
+  const k = Math.max(0, Math.ceil((140 - bitLength(m)) / 2));
+  const M = m << BigInt(2 * k);
+  let r = isqrt(M);
+  let e = e2 / 2 - k;
+  if (r * r !== M) { r = (r << 1n) | 1n; e--; }
+  return roundPackX(0, r, e, st);
+}
+
+/** Magnitude order of two finite values: -1, 0, 1. */
+function cmpMag(a: F80, b: F80): number {
+  const ea = (a.se & 0x7fff) || 1, eb = (b.se & 0x7fff) || 1;
+  if (a.m === 0n) return b.m === 0n ? 0 : -1;
+  if (b.m === 0n) return 1;
+  if (ea !== eb) return ea < eb ? -1 : 1;
+  return a.m === b.m ? 0 : a.m < b.m ? -1 : 1;
+}
+
+export const CMP_LT = -1, CMP_EQ = 0, CMP_GT = 1, CMP_UN = 2;
+
+/** Compare a with b: CMP_LT/EQ/GT/UN. quiet: only SNaNs raise IE (fucom). */
+export function compare(a: F80, b: F80, quietCmp: boolean, st: FpStatus, den = 0): number {
+  if (isUnsupported(a) || isUnsupported(b)) { st.flags |= FE_IE; return CMP_UN; }
+  if (isNaN80(a) || isNaN80(b)) {
+    if (!quietCmp || isSNaN(a) || isSNaN(b)) st.flags |= FE_IE;
+    return CMP_UN;
+  }
+  if (den || isDen(a) || isDen(b)) st.flags |= FE_DE;
+  return cmpValues(a, b);
+}
+
+/** Order of two non-NaN values (infinities included). */
+export function cmpValues(a: F80, b: F80): number {
+  if (isZero(a) && isZero(b)) return CMP_EQ;
+  const sa = a.se >>> 15, sb = b.se >>> 15;
+  if (sa !== sb) return sa ? CMP_LT : CMP_GT;
+  const c = cmpMag(a, b);
+  return sa ? -c : c;
+}
+
+/** frndint: round to an integer with the rounding control (no precision control). */
+export function roundInt(a: F80, st: FpStatus, rc = st.rc): F80 {
+  const sp = specials1(a, st);
+  if (sp) return sp;
+  if ((a.se & 0x7fff) === 0x7fff || a.m === 0n) return a;
+  if (isDen(a)) st.flags |= FE_DE;
+  const n = bitLength(a.m), e2 = e2Of(a);
+  if (e2 + n - 1 >= 63) return a;
+  const s = a.se >>> 15;
+  const v = roundShift(a.m, n, -e2, s, rc);
+  if (qInexact) { st.flags |= FE_PE; if (qUp) st.roundedUp = true; }
+  if (v === 0n) return zeroOf(s);
+  const r = fromBigInt(v);
+  return s ? neg(r) : r;
+}
+
+/** Integer value of a finite a, rounded by rc; sets qInexact/qUp. Caller checks the range. */
+function toIntegerMag(a: F80, rc: number): bigint {
+  const n = bitLength(a.m), e2 = e2Of(a);
+  return roundShift(a.m, n, -e2, a.se >>> 15, rc);
+}
+
+/** Exponent of the leading significant bit of a finite non-zero value. */
+export function leadExp(a: F80): number { return e2Of(a) + bitLength(a.m) - 1; }
+
+/**
+ * fist/fistp/fisttp: a as a `bits`-bit signed integer (16, 32, 64), rounded by the rounding
+ * control or toward zero (trunc). Invalid (NaN, infinity, unsupported, out of range): IE and
+ * the integer indefinite (the most negative value).
+ */
+export function toInt(a: F80, bits: number, trunc: boolean, st: FpStatus): bigint {
+  const indef = -(1n << BigInt(bits - 1));
+  if (!isFinite80(a)) { st.flags |= FE_IE; return indef; }
+  if (a.m === 0n) return 0n;
+  if (leadExp(a) >= bits) { st.flags |= FE_IE; return indef; }
+  const v = toIntegerMag(a, trunc ? RC_CHOP : st.rc);
+  const inexact = qInexact, up = qUp;
+  const s = a.se >>> 15;
+  if (v > (s ? -indef : -indef - 1n)) { st.flags |= FE_IE; return indef; }
+  if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
+  return s ? -v : v;
+}
+
+/** fscale: a * 2^trunc(b). */
+export function scale(a: F80, b: F80, st: FpStatus): F80 {
+  const sp = specials2(a, b, st);
+  if (sp) return sp;
+  if (isInf(b)) {
+    if (b.se & 0x8000) {
+      if (isInf(a)) { st.flags |= FE_IE; return INDEF; }
+      if (isDen(a)) st.flags |= FE_DE;
+      return zeroOf(a.se >>> 15);
+    }
+    if (isZero(a)) { st.flags |= FE_IE; return INDEF; }
+    if (isDen(a)) st.flags |= FE_DE;
+    return infOf(a.se >>> 15);
+  }
+  if (isDen(a) || isDen(b)) st.flags |= FE_DE;
+  if (isInf(a) || a.m === 0n) return a;
+  let n = 0;
+  if (b.m !== 0n) {
+    const le = leadExp(b);
+    if (le >= 20) n = 1 << 20;
+    else n = Number(toIntegerMag(b, RC_CHOP));
+    if (b.se & 0x8000) n = -n;
+  }
+  return roundPackX(a.se >>> 15, a.m, e2Of(a) + n, st, 64);
+}
+
+/** fxtract: [exponent, significand] of a finite non-zero, non-NaN a (caller handles the rest). */
+export function extract(a: F80, st: FpStatus): [F80, F80] {
+  if (isDen(a)) st.flags |= FE_DE;
+  const le = leadExp(a);
+  const n = bitLength(a.m);
+  return [fromBigInt(BigInt(le)), mk((a.se & 0x8000) | 0x3fff, a.m << BigInt(64 - n))];
+}
+
+export interface RemResult { r: F80; q: number; partial: boolean }
+
+/**
+ * fprem (round = false: quotient truncated) / fprem1 (round = true: nearest-even) of two finite
+ * non-zero values a, b. A complete remainder when the exponents differ by less than 64; else a
+ * partial one, reducing the exponent difference by 32..63 bits as Intel and AMD processors do.
+ */
+export function remainder(a: F80, b: F80, nearest: boolean, st: FpStatus): RemResult {
+  const sa = a.se >>> 15;
+  const ea = leadExp(a), eb = leadExp(b);
+  const diff = ea - eb;
+  if (diff < -1) return { r: roundPackX(sa, a.m, e2Of(a), st, 64), q: 0, partial: false }; // |a| < |b| / 2
+  let ma = a.m, e2a = e2Of(a);
+  let mb = b.m, e2b = e2Of(b);
+  let partial = false, useNearest = nearest;
+  if (diff >= 64) {
+    const n = 32 + (diff % 32);
+    e2b += diff - n; // b scaled by 2^(diff - n): the quotient has n + 1 bits at most
+    partial = true;
+    useNearest = false;
+  }
+  // Align both to the smaller e2.
+  const e = Math.min(e2a, e2b);
+  ma <<= BigInt(e2a - e);
+  mb <<= BigInt(e2b - e);
+  let q = ma / mb;
+  let r = ma - q * mb;
+  if (useNearest) {
+    const twice = r << 1n;
+    if (twice > mb || (twice === mb && (q & 1n) === 1n)) { q += 1n; r -= mb; }
+  }
+  let sign = sa;
+  if (r < 0n) { r = -r; sign ^= 1; }
+  const res = r === 0n ? zeroOf(sa) : roundPackX(sign, r, e, st, 64);
+  return { r: res, q: Number(q & 7n), partial };
+}
+
+// ---- conversions ----
+
+export const f32IsDen = (v: number): boolean => (v & 0x7f800000) === 0 && (v & 0x7fffff) !== 0;
+export const f64IsDen = (hi: number, lo: number): boolean => (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0;
+
+/** float32 bits → float80, exactly (NaNs keep their signalling bit). */
+export function fromF32(v: number): F80 {
+  const s = v >>> 31, e = (v >>> 23) & 0xff, f = v & 0x7fffff;
+  if (e === 0xff) return mk((s << 15) | 0x7fff, JBIT | (BigInt(f) << 40n));
+  if (e === 0) {
+    if (f === 0) return zeroOf(s);
+    const n = 32 - Math.clz32(f);
+    return mk((s << 15) | (16383 - 149 + n - 1), BigInt(f) << BigInt(64 - n));
+  }
+  return mk((s << 15) | (e - 127 + 16383), (BigInt(f | 0x800000)) << 40n);
+}
+
+/** float64 bits (hi, lo words) → float80, exactly. */
+export function fromF64(hi: number, lo: number): F80 {
+  const s = hi >>> 31, e = (hi >>> 20) & 0x7ff;
+  const f = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
+  if (e === 0x7ff) return mk((s << 15) | 0x7fff, JBIT | (f << 11n));
+  if (e === 0) {
+    if (f === 0n) return zeroOf(s);
+    const n = bitLength(f);
+    return mk((s << 15) | (16383 - 1074 + n - 1), f << BigInt(64 - n));
+  }
+  return mk((s << 15) | (e - 1023 + 16383), (f | (1n << 52n)) << 11n);
+}
+
+/** float80 → float32 bits under st.rc (precision control does not apply). */
+export function toF32(a: F80, st: FpStatus): number {
+  const s = a.se >>> 15;
+  if (isUnsupported(a)) { st.flags |= FE_IE; return 0xffc00000 | 0; }
+  if (isNaN80(a)) {
+    if ((a.m & QBIT) === 0n) st.flags |= FE_IE;
+    return ((s << 31) | 0x7fc00000 | Number((a.m >> 40n) & 0x7fffffn)) | 0;
+  }
+  if (isInf(a)) return ((s << 31) | 0x7f800000) | 0;
+  if (a.m === 0n) return (s << 31) | 0;
+  roundTo(s, a.m, e2Of(a), 24, -126, 127, st);
+  if (rInf) return ((s << 31) | 0x7f800000) | 0;
+  const sig = Number(rSig);
+  if (sig < 0x800000) return ((s << 31) | sig) | 0;
+  const be = rExp + 127;
+  if (be <= 0 || be >= 0xff) return ((s << 31) | (be >= 0xff ? 0x7f800000 : 0)) | 0; // unmasked O/U: not stored
+  return ((s << 31) | (be << 23) | (sig & 0x7fffff)) | 0;
+}
+
+/** float80 → float64 bits as [hi, lo] under st.rc. */
+export function toF64(a: F80, st: FpStatus): [number, number] {
+  const s = a.se >>> 15;
+  const sHi = s << 31;
+  if (isUnsupported(a)) { st.flags |= FE_IE; return [0xfff80000 | 0, 0]; }
+  if (isNaN80(a)) {
+    if ((a.m & QBIT) === 0n) st.flags |= FE_IE;
+    const f = (a.m >> 11n) & ((1n << 52n) - 1n);
+    return [(sHi | 0x7ff80000 | Number(f >> 32n)) | 0, Number(f & 0xffffffffn) | 0];
+  }
+  if (isInf(a)) return [(sHi | 0x7ff00000) | 0, 0];
+  if (a.m === 0n) return [sHi | 0, 0];
+  roundTo(s, a.m, e2Of(a), 53, -1022, 1023, st);
+  if (rInf) return [(sHi | 0x7ff00000) | 0, 0];
+  let bits: bigint;
+  if (rSig < (1n << 52n)) bits = rSig;
+  else {
+    const be = rExp + 1023;
+    if (be <= 0 || be >= 0x7ff) return [(sHi | (be >= 0x7ff ? 0x7ff00000 : 0)) | 0, 0];
+    bits = (BigInt(be) << 52n) | (rSig & ((1n << 52n) - 1n));
+  }
+  return [(sHi | Number(bits >> 32n)) | 0, Number(bits & 0xffffffffn) | 0];
+}
+
+// ---- packed BCD (fbld / fbstp): 18 digits, sign in bit 79 ----
+
+/** fbld: 10 bytes → float80 (digits above 9 are taken at face value, as processors do). */
+export function fromBcd(bytes: ArrayLike<number>): F80 {
+  let v = 0n;
+  for (let i = 8; i >= 0; i--) {
+    const b = bytes[i] & 0xff;
+    v = v * 100n + BigInt((b >> 4) * 10 + (b & 0xf));
+  }
+  const r = fromBigInt(v);
+  return bytes[9] & 0x80 ? neg(r) : r;
+}
+
+/** fbstp: float80 → 10 bytes; null when invalid (the caller stores the BCD indefinite). */
+export function toBcd(a: F80, st: FpStatus): number[] | null {
+  if (!isFinite80(a)) { st.flags |= FE_IE; return null; }
+  let v = 0n;
+  if (a.m !== 0n) {
+    if (leadExp(a) >= 64) { st.flags |= FE_IE; return null; }
+    v = toIntegerMag(a, st.rc);
+    const inexact = qInexact, up = qUp;
+    if (v > 999999999999999999n) { st.flags |= FE_IE; return null; }
+    if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
+  }
+  const out: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const d0 = Number(v % 10n); v /= 10n;
+    const d1 = Number(v % 10n); v /= 10n;
+    out.push((d1 << 4) | d0);
+  }
+  out.push(a.se & 0x8000 ? 0x80 : 0);
+  return out;
+}
+
+export const BCD_INDEF = [0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff];
+
+// ---- helpers for callers and tests ----
+
+/** float80 from its 80-bit memory image words: lo32, hi32 of the significand, and the 16-bit se. */
+export function fromWords(lo: number, hi: number, se: number): F80 {
+  return mk(se, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
+}
+
+export function sigLo(a: F80): number { return Number(a.m & 0xffffffffn) | 0; }
+export function sigHi(a: F80): number { return Number(a.m >> 32n) | 0; }
+
+/** Exact value as a JavaScript number (for tests and debugging; rounds to double). */
+export function toNumber(a: F80): number {
+  if (isNaN80(a) || isUnsupported(a)) return NaN;
+  if (isInf(a)) return a.se & 0x8000 ? -Infinity : Infinity;
+  const st = new FpStatus();
+  const [hi, lo] = toF64(a, st);
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setInt32(0, hi); dv.setInt32(4, lo);
+  return dv.getFloat64(0);
+}
+
+/** A JavaScript number as float80 (exact). */
+export function fromNumber(x: number): F80 {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x);
+  return fromF64(dv.getInt32(0), dv.getInt32(4));
+}
+
+export function f80Hex(a: F80): string {
+  return a.se.toString(16).padStart(4, '0') + ':' + a.m.toString(16).padStart(16, '0');
+}
