@@ -133,6 +133,7 @@ function farJumpUnchecked(cpu: X86Cpu, sel: number, offset: number, eip: number)
   if (realMode(cpu)) {
     cpu.setSegmentFlat(SEG_CS, sel, sel << 4, 0xffff, cpu.s[SEG_ATTR + SEG_CS]);
   } else {
+    if (isCallGate(cpu, sel)) { throughCallGate(cpu, sel, false, 0, eip); cpu.hooks.modeChanged(); return; }
     const [lo, hi] = checkCodeTarget(cpu, sel, eip);
     if ((offset >>> 0) > (descLimit(lo, hi) >>> 0)) cpu.raise(EXC_GP, 0, eip);
     setAccessed(cpu, sel, hi, eip);
@@ -140,6 +141,77 @@ function farJumpUnchecked(cpu: X86Cpu, sel: number, offset: number, eip: number)
   }
   cpu.s[EIP] = offset;
   cpu.hooks.modeChanged();
+}
+
+/** True when `sel` names a present-or-not call gate (16-bit type 4, 32-bit type 12). */
+function isCallGate(cpu: X86Cpu, sel: number): boolean {
+  if ((sel & 0xfffc) === 0 || descriptorAddr(cpu, sel) === -1) return false;
+  const hi = cpu.mem.ldSys(descriptorAddr(cpu, sel) + 4, 2, 0);
+  const type = (hi >> 8) & 0x1f;
+  return type === 0x04 || type === 0x0c;
+}
+
+/**
+ * far call/jmp through a call gate: privilege checks on the gate and the target, and for a
+ * call into a more privileged non-conforming segment, the stack switch through the TSS with
+ * the gate's parameter count copied from the caller's stack.
+ */
+function throughCallGate(cpu: X86Cpu, gateSel: number, call: boolean, nextEip: number, eip: number): void {
+  const s = cpu.s;
+  const cpl = cpu.cpl;
+  const [glo, ghi] = readDescriptor(cpu, gateSel, eip);
+  const gdpl = (ghi >> 13) & 3;
+  if (gdpl < cpl || gdpl < (gateSel & 3)) cpu.raise(EXC_GP, gateSel & 0xfffc, eip);
+  if (!(ghi & DESC_P)) cpu.raise(EXC_NP, gateSel & 0xfffc, eip);
+  const size = (ghi >> 8) & 8 ? 4 : 2;
+  const csSel = glo >>> 16;
+  const offset = size === 4 ? ((ghi & 0xffff0000) | (glo & 0xffff)) : glo & 0xffff;
+  const params = ghi & 0x1f;
+  if ((csSel & 0xfffc) === 0) cpu.raise(EXC_GP, 0, eip);
+  const [clo, chi] = readDescriptor(cpu, csSel, eip);
+  const ctype = (chi >> 8) & 0x1f, cdpl = (chi >> 13) & 3;
+  if ((ctype & 0x18) !== 0x18 || cdpl > cpl) cpu.raise(EXC_GP, csSel & 0xfffc, eip);
+  if (!call && !(ctype & 4) && cdpl !== cpl) cpu.raise(EXC_GP, csSel & 0xfffc, eip);
+  if (!(chi & DESC_P)) cpu.raise(EXC_NP, csSel & 0xfffc, eip);
+  if ((offset >>> 0) > (descLimit(clo, chi) >>> 0)) cpu.raise(EXC_GP, 0, eip);
+  const oldCs = s[SEG_SEL + SEG_CS];
+  if (call && !(ctype & 4) && cdpl < cpl) {
+    // Inner privilege: new SS:ESP from the TSS, then the caller's SS:ESP and parameters.
+    const tssOff = 4 + cdpl * 8;
+    if ((tssOff + 5) >>> 0 > (s[TR_LIMIT] >>> 0)) cpu.raise(EXC_TS, s[TR_SEL] & 0xfffc, eip);
+    const newEsp = cpu.mem.ldSys(s[TR_BASE] + tssOff, 2, eip);
+    const newSs = cpu.mem.ldSys(s[TR_BASE] + tssOff + 4, 1, eip);
+    const oldSs = s[SEG_SEL + SEG_SS], oldEsp = s[R_ESP];
+    const oldSsBase = s[SEG_BASE + SEG_SS], oldMask = ssMask(cpu);
+    const args: number[] = [];
+    for (let i = 0; i < params; i++) {
+      args.push(cpu.mem.ld((oldSsBase + ((oldEsp + i * size) & oldMask)) | 0, size === 4 ? 2 : 1, eip));
+    }
+    cpu.setCpl(cdpl);
+    try { loadSegment(cpu, SEG_SS, newSs, eip); } catch (e) {
+      if (cpu.excVector === EXC_GP || cpu.excVector === EXC_SS || cpu.excVector === EXC_NP) cpu.excVector = EXC_TS;
+      throw e;
+    }
+    s[R_ESP] = newEsp;
+    let sp = newEsp;
+    sp = push(cpu, sp, oldSs, size, eip);
+    sp = push(cpu, sp, oldEsp, size, eip);
+    for (let i = params - 1; i >= 0; i--) sp = push(cpu, sp, args[i], size, eip);
+    sp = push(cpu, sp, oldCs, size, eip);
+    sp = push(cpu, sp, nextEip, size, eip);
+    setSp(cpu, sp);
+    setAccessed(cpu, csSel, chi, eip);
+    loadCs(cpu, csSel, clo, chi, cdpl);
+  } else {
+    if (call) {
+      let sp = push(cpu, s[R_ESP], oldCs, size, eip);
+      sp = push(cpu, sp, nextEip, size, eip);
+      setSp(cpu, sp);
+    }
+    setAccessed(cpu, csSel, chi, eip);
+    loadCs(cpu, csSel, clo, chi, cpl);
+  }
+  s[EIP] = offset;
 }
 
 /** Stack access helpers using SS and its B bit; `sp` is the full ESP. */
@@ -173,6 +245,7 @@ function farCallUnchecked(cpu: X86Cpu, sel: number, offset: number, nextEip: num
     setSp(cpu, sp);
     cpu.setSegmentFlat(SEG_CS, sel, sel << 4, 0xffff, s[SEG_ATTR + SEG_CS]);
   } else {
+    if (isCallGate(cpu, sel)) { throughCallGate(cpu, sel, true, nextEip, eip); cpu.hooks.modeChanged(); return; }
     const [lo, hi] = checkCodeTarget(cpu, sel, eip);
     if ((offset >>> 0) > (descLimit(lo, hi) >>> 0)) cpu.raise(EXC_GP, 0, eip);
     let sp = push(cpu, s[R_ESP], oldCs, size, eip);
