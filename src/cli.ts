@@ -12,6 +12,7 @@ import { GdbServer } from './gdbstub/server';
 import { ConsoleMux } from './console-mux';
 import { Monitor } from './monitor/monitor';
 import { serveMonitorStdio, serveMonitorTcp } from './monitor/transports';
+import { QmpServer, serveQmp } from './monitor/qmp';
 import { MachineDebug } from './hw/pc/debug-session';
 
 const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
@@ -89,6 +90,7 @@ export function buildParser(argv: string[]) {
     .option('s', { type: 'boolean', describe: 'shorthand for -gdb tcp::1234' })
     .option('S', { type: 'boolean', describe: 'do not start the CPU at startup (wait for gdb or the monitor)' })
     .option('gdb', { type: 'string', describe: 'tcp:[HOST]:PORT: gdb remote stub (HOST defaults to 127.0.0.1)' })
+    .option('qmp', { type: 'string', describe: 'tcp:HOST:PORT,server[,nowait]: QEMU machine protocol (JSON) for scripts' })
     .option('monitor', { type: 'string', describe: 'stdio | tcp:HOST:PORT,server[,nowait] | none' })
     .option('debugcon', { type: 'string', describe: 'port 0xE9 output: stdio | null | file:PATH' })
     .version('version', 'print the version', `tcg86 ${pkg.version}`)
@@ -116,6 +118,13 @@ export interface Config {
   startPaused: boolean;
   monitor: SerialSpec;
   dfilter: string;
+  qmp: SerialSpec | null;
+}
+
+function parseQmp(spec: string): SerialSpec {
+  const q = /^tcp:/.test(spec) ? parseSerial(spec) : null;
+  if (!q || q.kind !== 'tcp') throw new UsageError(`-qmp '${spec}': expected tcp:HOST:PORT,server[,nowait]`);
+  return q;
 }
 
 export function parseGdb(spec: string): { host: string; port: number } {
@@ -186,6 +195,7 @@ export function parseConfig(argv: string[]): Config | null {
     startPaused: !!a.S,
     monitor,
     dfilter,
+    qmp: a.qmp !== undefined ? parseQmp(String(a.qmp)) : null,
   };
 }
 
@@ -275,8 +285,9 @@ export async function run(argv: string[]): Promise<number> {
   setupDisassembler(log);
   let machine: PcMachine | null = null;
   let mux: ConsoleMux | null = null;
+  let qmp: QmpServer | null = null;
   if (cfg.serial.mux) {
-    mux = new ConsoleMux((b) => machine?.uart.receive(b), (t) => process.stdout.write(t), () => machine?.stop(0));
+    mux = new ConsoleMux((b) => machine?.uart.receive(b), (t) => process.stdout.write(t), () => { qmp?.shutdownCause('host-ui'); machine?.stop(0); });
   }
   const serial = await openChardev(cfg.serial, (b) => machine?.uart.receive(b), mux ? (d) => mux!.input(d) : undefined);
   const debugcon = cfg.debugcon ? await openChardev(cfg.debugcon, () => undefined) : null;
@@ -313,6 +324,18 @@ export async function run(argv: string[]): Promise<number> {
       await srv.firstClient();
     }
   }
+  if (cfg.qmp) {
+    try {
+      qmp = await serveQmp(machine, debug, monitor, cfg.qmp.host!, cfg.qmp.port!);
+    } catch (e) {
+      throw new UsageError(`-qmp tcp:${cfg.qmp.host}:${cfg.qmp.port}: ${(e as Error).message}`);
+    }
+    monitorTransports.push(qmp);
+    if (cfg.qmp.wait) {
+      process.stderr.write(`tcg86: waiting for connection on qmp tcp:${cfg.qmp.host}:${cfg.qmp.port},server\n`);
+      await qmp.firstClient();
+    }
+  }
   let gdb: GdbServer | null = null;
   const startGdb = async (host: string, port: number): Promise<GdbServer> => {
     const g = new GdbServer(debug, { monitor: (line, write) => monitor.execute(line, write) });
@@ -347,7 +370,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`tcg86: CPU stopped (-S); connect with: gdb ${cfg.kernelPath} -ex "target remote ${host}:${port}"\n`);
     }
   }
-  const stopOnSignal = () => machine?.stop(0);
+  const stopOnSignal = () => { qmp?.shutdownCause('host-signal'); machine?.stop(0); };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const status = await machine.start();
