@@ -374,6 +374,8 @@ export async function run(argv: string[]): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   const status = await machine.start();
+  // Let replies to the command that ended the machine (quit, kill) go out before closing.
+  await new Promise((r) => setImmediate(r));
   await gdb?.close();
   for (const t of monitorTransports) await t.close();
   await serial.close();

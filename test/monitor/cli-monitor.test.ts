@@ -63,6 +63,40 @@ describe('monitor on the command line', function () {
     expect(out).to.contain('Terminated');
   });
 
+  it('-qmp tcp:...: negotiation, stop with a STOP event, human-monitor-command, quit with SHUTDOWN', async () => {
+    const port = await freePort();
+    const p = spawn(process.execPath, [BIN, '-kernel', TIMER, '-serial', 'null', '-qmp', `tcp:127.0.0.1:${port},server,nowait`]);
+    const exited = new Promise<number | null>((r) => p.on('close', r));
+    await new Promise((r) => setTimeout(r, 800));
+    const msgs: Record<string, unknown>[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1');
+      let buf = '';
+      const send = (o: unknown) => sock.write(JSON.stringify(o) + '\n');
+      sock.on('data', (d) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          const m = JSON.parse(buf.slice(0, i)) as Record<string, unknown>;
+          buf = buf.slice(i + 1);
+          msgs.push(m);
+          if ('QMP' in m) send({ execute: 'qmp_capabilities' });
+          else if (m.id === undefined && 'return' in m && msgs.filter(x => 'return' in x).length === 1) send({ execute: 'stop', id: 1 });
+          else if (m.id === 1) send({ execute: 'query-status', id: 2 });
+          else if (m.id === 2) send({ execute: 'human-monitor-command', arguments: { 'command-line': 'p 6*7' }, id: 3 });
+          else if (m.id === 3) send({ execute: 'quit', id: 4 });
+        }
+      });
+      sock.on('close', () => resolve());
+      sock.on('error', reject);
+    });
+    expect(await exited).to.equal(0);
+    expect(msgs.find(m => m.id === 2)).to.deep.include({ return: { status: 'paused', singlestep: false, running: false } });
+    expect(msgs.find(m => m.id === 3)).to.deep.include({ return: '0x2a\r\n' });
+    expect(msgs.some(m => m.event === 'STOP')).to.equal(true);
+    expect(msgs.find(m => m.event === 'SHUTDOWN')).to.deep.include({ data: { guest: false, reason: 'host-qmp-quit' } });
+  });
+
   it('refuses -serial stdio together with -monitor stdio', async () => {
     const r = await runTcg86(['-kernel', TIMER, '-serial', 'stdio', '-monitor', 'stdio']);
     expect(r.status).to.equal(1);
