@@ -78,6 +78,7 @@ export class GdbServer implements SessionHost {
     dbg('gdb connected from %s', peer);
     const s = new GdbSession(this, sock);
     this.session = s;
+    this.target.setDebuggerAttached(true);
     s.start();
   }
 
@@ -86,7 +87,7 @@ export class GdbServer implements SessionHost {
   lastStop(): StopEvent | null { return this.last; }
 
   sessionClosed(s: GdbSession): void {
-    if (this.session === s) this.session = null;
+    if (this.session === s) { this.session = null; this.target.setDebuggerAttached(false); }
     dbg('gdb disconnected');
   }
 

@@ -241,6 +241,7 @@ export class GdbSession implements StubContext {
         return `T05${thread}${name}:${(ev.addr >>> 0).toString(16)};`;
       }
       case 'step': return `T05${thread}`;
+      case 'triple-fault': return `T0b${thread}`; // SIGSEGV: the exception could not be delivered
       case 'interrupt': return `T02${thread}`;
       case 'exited': return `W${(ev.status & 0xff).toString(16).padStart(2, '0')}`;
     }

@@ -10,6 +10,7 @@ export type StopEvent =
   | { kind: 'watchpoint'; type: WatchType; addr: number } // after the instruction that accessed a watched range
   | { kind: 'step' }                          // a single-step completed
   | { kind: 'interrupt' }                     // stopped on request (Ctrl-C, monitor `stop`)
+  | { kind: 'triple-fault' }                  // at the instruction whose exception could not be delivered
   | { kind: 'exited'; status: number };       // the guest ended the machine (isa-debug-exit, -no-reboot)
 
 export type WatchType = 'write' | 'read' | 'access';
@@ -47,6 +48,11 @@ export interface DebugTarget {
 
   /** After a guest write to CR0/CR3/CR4 or a segment register through a debugger: refresh modes and TLB. */
   stateChanged(): void;
+  /**
+   * A debugger client is attached: a triple fault then stops the machine at the faulting
+   * instruction (reported as a stop) instead of resetting; continuing performs the reset.
+   */
+  setDebuggerAttached(on: boolean): void;
   /** End the emulator (gdb `kill`, monitor `quit`). */
   quit(status: number): void;
 }

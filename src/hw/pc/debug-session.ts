@@ -80,4 +80,5 @@ export class MachineDebug implements DebugTarget {
   }
 
   quit(status: number): void { this.machine.stop(status); }
+  setDebuggerAttached(on: boolean): void { this.machine.debuggerAttached = on; }
 }

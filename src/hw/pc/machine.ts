@@ -37,7 +37,7 @@ export interface MachineOptions {
   startPaused?: boolean;
 }
 
-export type StopWhy = 'interrupt' | 'breakpoint' | 'watchpoint' | 'step' | 'exited';
+export type StopWhy = 'interrupt' | 'breakpoint' | 'watchpoint' | 'step' | 'triple-fault' | 'exited';
 
 /** Run state as QEMU names it (`info status`). */
 export type RunState = 'running' | 'paused' | 'debug' | 'shutdown';
@@ -152,7 +152,21 @@ export class PcMachine implements MachineControl, Clock {
     dbg('multiboot entry %s, mbi %s', b.entry.toString(16), b.mbiAddr.toString(16));
   }
 
+  /** A debugger is attached: triple faults stop the machine first (see DebugTarget). */
+  debuggerAttached = false;
+  private tripleFaultPending = false;
+
   private tripleFault(): void {
+    if (this.debuggerAttached && !this.tripleFaultPending) {
+      this.tripleFaultPending = true;
+      this.exec.exitRequest = true;
+      this.pauseRequested = true;
+      return;
+    }
+    this.tripleFaultAction();
+  }
+
+  private tripleFaultAction(): void {
     if (this.opts.noReboot) {
       this.opts.message?.('tcg86: triple fault, guest reset suppressed by -no-reboot; exiting');
       this.requestExit(0);
@@ -207,6 +221,11 @@ export class PcMachine implements MachineControl, Clock {
     this.paused = false;
     this.setPausedClock(false);
     this.runState = 'running';
+    if (this.tripleFaultPending) {
+      // Continuing after a triple-fault stop does what the machine would have done.
+      this.tripleFaultPending = false;
+      this.tripleFaultAction();
+    }
     // Continuing from a breakpoint stop: execute that instruction instead of stopping again.
     if (this.exec.bpHit === this.cpu.linearPc()) this.exec.bpSkip = true;
     this.exec.bpHit = -1;
@@ -301,6 +320,7 @@ export class PcMachine implements MachineControl, Clock {
         this.stepPending = null;
         this.runStep(f);
         if (this.exitStatus !== null) { this.end(); return; }
+        if (this.tripleFaultPending) { this.enterPause('triple-fault'); return; }
         this.enterPause(this.exec.watchHit ? 'watchpoint' : 'step');
         return;
       }
@@ -312,6 +332,7 @@ export class PcMachine implements MachineControl, Clock {
       return;
     }
     if (this.exitStatus !== null) { this.end(); return; }
+    if (this.tripleFaultPending && this.pauseRequested) { this.enterPause('triple-fault'); return; }
     if (reason === StopReason.BREAKPOINT) { this.enterPause('breakpoint'); return; }
     if (reason === StopReason.WATCHPOINT) { this.enterPause('watchpoint'); return; }
     if (this.pauseRequested) { this.enterPause('interrupt'); return; }

@@ -573,7 +573,11 @@ reg1(1, 0xf6, fdecstp);
 reg1(1, 0xf7, fincstp);
 reg1(1, 0xf8, (c) => fpremOp(c, false));
 reg1(1, 0xf9, (c) => binPop(c, fyl2xp1));
-reg1(1, 0xfa, (c) => unaryArith(c, sqrt));
+reg1(1, 0xfa, (c) => {
+  // C0 C2 C3 are undefined after fsqrt; a negative operand leaves C2 set and C0, C3 clear, as QEMU does.
+  if (c.x.get(0).se & 0x8000) c.x.setCC(SW_C2, SW_C0 | SW_C2 | SW_C3);
+  unaryArith(c, sqrt);
+});
 reg1(1, 0xfb, fsincos);
 reg1(1, 0xfc, (c) => unaryArith(c, (v, st) => roundInt(v, st)));
 reg1(1, 0xfd, fscale);
