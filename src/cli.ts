@@ -199,6 +199,21 @@ export function parseConfig(argv: string[]): Config | null {
   };
 }
 
+/** Starts a TCP front end (-monitor, -qmp); without nowait, waits for the first client. */
+async function serveTcpFrontend<T extends { firstClient(): Promise<void> }>(what: string, spec: SerialSpec, start: () => Promise<T>): Promise<T> {
+  let srv: T;
+  try {
+    srv = await start();
+  } catch (e) {
+    throw new UsageError(`-${what} tcp:${spec.host}:${spec.port}: ${(e as Error).message}`);
+  }
+  if (spec.wait) {
+    process.stderr.write(`tcg86: waiting for connection on ${what} tcp:${spec.host}:${spec.port},server\n`);
+    await srv.firstClient();
+  }
+  return srv;
+}
+
 /** Collects guest bytes and writes them in one buffer per event-loop turn. */
 function batchedWriter(sink: (buf: Buffer) => void): { write: (b: number) => void; flush: () => void } {
   let pending: number[] = [];
@@ -312,29 +327,12 @@ export async function run(argv: string[]): Promise<number> {
     if (process.stdin.isTTY) process.stdin.setRawMode(false);
     monitorTransports.push(serveMonitorStdio(monitor, process.stdin, process.stdout, !!process.stdin.isTTY));
   } else if (cfg.monitor.kind === 'tcp') {
-    let srv;
-    try {
-      srv = await serveMonitorTcp(monitor, cfg.monitor.host!, cfg.monitor.port!);
-    } catch (e) {
-      throw new UsageError(`-monitor tcp:${cfg.monitor.host}:${cfg.monitor.port}: ${(e as Error).message}`);
-    }
-    monitorTransports.push(srv);
-    if (cfg.monitor.wait) {
-      process.stderr.write(`tcg86: waiting for connection on monitor tcp:${cfg.monitor.host}:${cfg.monitor.port},server\n`);
-      await srv.firstClient();
-    }
+    monitorTransports.push(await serveTcpFrontend('monitor', cfg.monitor, () => serveMonitorTcp(monitor, cfg.monitor.host!, cfg.monitor.port!)));
   }
   if (cfg.qmp) {
-    try {
-      qmp = await serveQmp(machine, debug, monitor, cfg.qmp.host!, cfg.qmp.port!);
-    } catch (e) {
-      throw new UsageError(`-qmp tcp:${cfg.qmp.host}:${cfg.qmp.port}: ${(e as Error).message}`);
-    }
+    const q = cfg.qmp;
+    qmp = await serveTcpFrontend('qmp', q, () => serveQmp(machine!, debug, monitor, q.host!, q.port!));
     monitorTransports.push(qmp);
-    if (cfg.qmp.wait) {
-      process.stderr.write(`tcg86: waiting for connection on qmp tcp:${cfg.qmp.host}:${cfg.qmp.port},server\n`);
-      await qmp.firstClient();
-    }
   }
   let gdb: GdbServer | null = null;
   const startGdb = async (host: string, port: number): Promise<GdbServer> => {

@@ -88,41 +88,27 @@ def('idivl', ANY, (cpu, v, eip) => {
 });
 
 // ---- rotates through carry and double shifts: return the result, set flags ----
-def('rcl', ANY, (cpu, size, v, count) => {
+/** rcl/rcr: rotate through CF; the masked count is taken modulo size+1 for 8/16-bit operands. */
+function rotateThroughCarry(cpu: X86Cpu, left: boolean, size: number, v: number, count: number): number {
   const bits = 8 << size;
+  const mask = bits === 32 ? -1 : (1 << bits) - 1;
   count &= 31;
-  count = bits === 32 ? count : count % (bits + 1);
+  if (bits !== 32) count %= bits + 1;
   if (count === 0) return v;
   const f = flags(cpu);
   let cf = f & 1;
-  let r = bits === 32 ? v >>> 0 : v & ((1 << bits) - 1);
+  let r = v & mask;
   for (let i = 0; i < count; i++) {
-    const out = (r >>> (bits - 1)) & 1;
-    r = bits === 32 ? ((r << 1) | cf) >>> 0 : ((r << 1) | cf) & ((1 << bits) - 1);
+    const out = left ? (r >>> (bits - 1)) & 1 : r & 1;
+    r = left ? ((r << 1) | cf) & mask : ((r >>> 1) | (cf << (bits - 1))) & mask;
     cf = out;
   }
-  const of = ((r >>> (bits - 1)) & 1) ^ cf;
+  const of = left ? ((r >>> (bits - 1)) & 1) ^ cf : ((r >>> (bits - 1)) ^ (r >>> (bits - 2))) & 1;
   setFlags(cpu, (f & ~(FLAG_CF | FLAG_OF)) | cf | (of ? FLAG_OF : 0));
   return r | 0;
-});
-def('rcr', ANY, (cpu, size, v, count) => {
-  const bits = 8 << size;
-  count &= 31;
-  count = bits === 32 ? count : count % (bits + 1);
-  if (count === 0) return v;
-  const f = flags(cpu);
-  let cf = f & 1;
-  let r = bits === 32 ? v >>> 0 : v & ((1 << bits) - 1);
-  for (let i = 0; i < count; i++) {
-    const out = r & 1;
-    r = (r >>> 1) | (cf << (bits - 1));
-    if (bits === 32) r >>>= 0;
-    cf = out;
-  }
-  const of = ((r >>> (bits - 1)) ^ (r >>> (bits - 2))) & 1;
-  setFlags(cpu, (f & ~(FLAG_CF | FLAG_OF)) | cf | (of ? FLAG_OF : 0));
-  return r | 0;
-});
+}
+def('rcl', ANY, (cpu, size, v, count) => rotateThroughCarry(cpu, true, size, v, count));
+def('rcr', ANY, (cpu, size, v, count) => rotateThroughCarry(cpu, false, size, v, count));
 /** shld/shrd: `left` selects the direction; 16-bit counts above 16 follow QEMU (bits of src repeat). */
 function shiftDouble(cpu: X86Cpu, left: boolean, size: number, dst: number, src: number, count: number): number {
   count &= 31;
