@@ -7,8 +7,8 @@
 //   0x29-...   system registers (org.tcg86.i386.system), see SYSTEM_REGS below.
 // The `g` packet holds registers 0x00-0x28 only: 308 bytes, gdb's built-in i386 layout, so a
 // gdb without XML support parses it too. gdb reads the system registers with `p`.
-// There is no x87/SSE unit yet: those registers read as an empty FPU (fctrl 0x37f, every
-// tag empty, mxcsr 0x1f80) and writes to them are accepted and ignored.
+// The x87 registers are the FPU's own state (st0-7 relative to TOP, full tag word, FPU
+// instruction/operand pointers); xmm0-7 and mxcsr are the values fxsave/fxrstor keep.
 // Writes: segment selectors load like `mov sreg` (descriptor from the GDT/LDT, with the CPU's
 // checks), cr0-cr4 go through the mov-to-CR helper (as if at CPL 0); a value the CPU refuses
 // answers E22 and changes nothing. The other system registers (descriptor caches,
@@ -22,6 +22,7 @@ import {
   LDTR_ATTR, LDTR_BASE, LDTR_LIMIT, LDTR_SEL, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_LIMIT, SEG_SEL,
   SEG_SS, TR_ATTR, TR_BASE, TR_LIMIT, TR_SEL,
 } from '../emu/translate-i386/state';
+import type { X87State } from '../emu/translate-i386/fpu';
 
 /** Result of a register write: null when accepted, otherwise the error reply (`Exx`). */
 export type WriteResult = string | null;
@@ -60,13 +61,6 @@ function slot(name: string, type: string, index: number, group?: string, mask = 
     if (changesMode) t.stateChanged();
     return null;
   }, group);
-}
-
-/** A register of the (missing) FPU/SSE unit: fixed value, writes ignored. */
-function fixed(name: string, size: number, type: string, value: number, group?: string): RegDef {
-  const bytes = new Uint8Array(size);
-  if (size >= 4) new DataView(bytes.buffer).setUint32(0, value >>> 0, true);
-  return { name, size, type, group, read: () => bytes.slice(), write: () => null };
 }
 
 /**
@@ -124,18 +118,49 @@ function coreRegs(): RegDef[] {
     return null;
   }));
   for (const [n, seg] of GDB_SEGS) r.push(segReg(n, seg));
-  for (let i = 0; i < 8; i++) r.push(fixed(`st${i}`, 10, 'i387_ext', 0));
-  r.push(fixed('fctrl', 4, 'int', 0x37f, 'float'));
-  r.push(fixed('fstat', 4, 'int', 0, 'float'));
-  r.push(fixed('ftag', 4, 'int', 0xffff, 'float'));   // full tag word: every register empty
-  for (const n of ['fiseg', 'fioff', 'foseg', 'fooff', 'fop']) r.push(fixed(n, 4, 'int', 0, 'float'));
+  // x87: st0..st7 are ST(i) (relative to TOP), 80-bit little-endian as gdb expects.
+  for (let i = 0; i < 8; i++) {
+    r.push({
+      name: `st${i}`, size: 10, type: 'i387_ext',
+      read: (t) => {
+        const v = t.cpu.fpu.get(i);
+        const b = new Uint8Array(10);
+        const dv = new DataView(b.buffer);
+        dv.setBigUint64(0, BigInt.asUintN(64, v.m), true);
+        dv.setUint16(8, v.se & 0xffff, true);
+        return b;
+      },
+      write: (t, v) => {
+        const dv = new DataView(v.buffer, v.byteOffset, 10);
+        const f = t.cpu.fpu;
+        f.regs[f.phys(i)] = { m: dv.getBigUint64(0, true), se: dv.getUint16(8, true) };
+        return null;
+      },
+    });
+  }
+  const fpu32 = (name: string, get: (f: X87State) => number, set: (f: X87State, v: number) => void): RegDef =>
+    reg32(name, 'int', (cpu) => get(cpu.fpu), (t, v) => { set(t.cpu.fpu, v); return null; }, 'float');
+  r.push(fpu32('fctrl', (f) => f.fcw, (f, v) => { f.fcw = v & 0xffff; }));
+  r.push(fpu32('fstat', (f) => f.status, (f, v) => { f.status = v & 0xffff; }));
+  r.push(fpu32('ftag', (f) => f.ftw, (f, v) => { f.ftw = v & 0xffff; }));
+  r.push(fpu32('fiseg', (f) => f.fcs, (f, v) => { f.fcs = v & 0xffff; }));
+  r.push(fpu32('fioff', (f) => f.fip, (f, v) => { f.fip = v; }));
+  r.push(fpu32('foseg', (f) => f.fds, (f, v) => { f.fds = v & 0xffff; }));
+  r.push(fpu32('fooff', (f) => f.fdp, (f, v) => { f.fdp = v; }));
+  r.push(fpu32('fop', (f) => f.fop, (f, v) => { f.fop = v & 0x7ff; }));
   return r;
 }
 
 function sseRegs(): RegDef[] {
   const r: RegDef[] = [];
-  for (let i = 0; i < 8; i++) r.push(fixed(`xmm${i}`, 16, 'vec128', 0));
-  r.push(fixed('mxcsr', 4, 'i386_mxcsr', 0x1f80, 'vector'));
+  for (let i = 0; i < 8; i++) {
+    r.push({
+      name: `xmm${i}`, size: 16, type: 'vec128',
+      read: (t) => t.cpu.fpu.xmm.slice(i * 16, i * 16 + 16),
+      write: (t, v) => { t.cpu.fpu.xmm.set(v.subarray(0, 16), i * 16); return null; },
+    });
+  }
+  r.push(reg32('mxcsr', 'i386_mxcsr', (cpu) => cpu.fpu.mxcsr, (t, v) => { t.cpu.fpu.mxcsr = v & 0xffff; return null; }, 'vector'));
   return r;
 }
 
