@@ -367,8 +367,8 @@ def('arpl', ANY, (cpu, dst, src) => {
 void descAttr;
 
 // ---- CPUID, MSRs, TSC ----
-/** Features we implement: FPU is not (yet), so leaf 1 EDX reports DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV. */
-export const CPUID_1_EDX = (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15);
+/** Leaf 1 EDX: exactly what is implemented — FPU, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, FXSR (no SSE yet). */
+export const CPUID_1_EDX = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 24);
 def('cpuid', ANY, (cpu) => {
   const s = cpu.s;
   const leaf = s[R_EAX] >>> 0;

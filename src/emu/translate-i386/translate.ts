@@ -624,7 +624,7 @@ function genString(c: DisasContext, op: number): void {
   }
 }
 
-/** x87 escapes: no FPU is reported yet; #NM under CR0.EM/TS as the CPU would, else #UD. */
+/** x87 escapes D8-DF: the FPU helper decodes the rest (translate-i386/fpu). */
 function translateFpu(c: DisasContext, op: number): void {
   const modrmByte = c.fetchByte(c.pc);
   const m = c.modrm();

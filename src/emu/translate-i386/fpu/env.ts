@@ -5,7 +5,7 @@
 import type { X86Cpu } from '../cpu';
 import { CR0, CR0_EM, CR0_PE, CR0_TS, CR4, EFLAGS, FLAG_VM } from '../state';
 import { F80 } from './float80';
-import { EXC_GP, EXC_NM, EXC_UD, Insn, insnAt, ld80At, probeWrite, st16, st32, st8, st80 } from './exec';
+import { EXC_GP, EXC_NM, EXC_UD, Insn, insnAt, ld80, probeWrite, st16, st32, st8, st80 } from './insn';
 import { SW_B, SW_ES, X87State } from './state';
 
 const CR4_OSFXSR = 0x200;
@@ -108,7 +108,7 @@ export function frstor(c: Insn): void {
   const e = readEnv(c);
   const base = envSize(c);
   const r: F80[] = [];
-  for (let i = 0; i < 8; i++) r.push(ld80At(c, base + 10 * i));
+  for (let i = 0; i < 8; i++) r.push(ld80(c, base + 10 * i));
   const x = c.x;
   applyEnv(x, e);
   for (let i = 0; i < 8; i++) x.regs[x.phys(i)] = r[i];
@@ -142,7 +142,7 @@ function fxrstor(c: Insn): void {
     if (mx & ~MXCSR_MASK) c.cpu.raise(EXC_GP, 0, c.eip);
   }
   const r: F80[] = [];
-  for (let i = 0; i < 8; i++) r.push(ld80At(c, 32 + 16 * i));
+  for (let i = 0; i < 8; i++) r.push(ld80(c, 32 + 16 * i));
   if (sse) for (let i = 0; i < 128; i += 4) xmm.push(ld32(c, 160 + i));
   x.fcw = (cw & ~0xe0c0) | 0x40;
   x.status = sw;

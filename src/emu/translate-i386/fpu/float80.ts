@@ -1,4 +1,4 @@
-// Software x87 double extended precision (float80) arithmetic.
+// Software x87 double extended precision (float80) arithmetic (conversions: convert.ts).
 //
 // A value is { se, m }: se = sign << 15 | 15-bit biased exponent, m = the 64-bit significand
 // with its explicit integer bit (J, bit 63), as a BigInt. Every operation works on exact BigInt
@@ -82,7 +82,7 @@ const infOf = (s: number): F80 => (s ? NINF : INF);
 export const quiet = (a: F80): F80 => mk(a.se, a.m | QBIT);
 export const neg = (a: F80): F80 => mk(a.se ^ 0x8000, a.m);
 export const abs = (a: F80): F80 => mk(a.se & 0x7fff, a.m);
-const e2Of = (a: F80): number => ((a.se & 0x7fff) || 1) - E2_BIAS;
+export const e2Of = (a: F80): number => ((a.se & 0x7fff) || 1) - E2_BIAS;
 
 export function bitLength(x: bigint): number {
   let n = 0;
@@ -93,11 +93,12 @@ export function bitLength(x: bigint): number {
 
 // ---- rounding ----
 
-let qInexact = false, qUp = false;
+/** Outcome of the last roundShift. */
+export const RQ = { inexact: false, up: false };
 
 /** mag (n bits, > 0) shifted right by sh bits, rounded by rc for a value of sign `sign`. */
 function roundShift(mag: bigint, n: number, sh: number, sign: number, rc: number): bigint {
-  qInexact = false; qUp = false;
+  RQ.inexact = false; RQ.up = false;
   if (sh <= 0) return mag << BigInt(-sh);
   let kept: bigint, cmp: number; // remainder against half a unit: -1 below, 0 equal, 1 above
   if (sh > n) { kept = 0n; cmp = -1; } else {
@@ -108,7 +109,7 @@ function roundShift(mag: bigint, n: number, sh: number, sign: number, rc: number
     const half = 1n << (s - 1n);
     cmp = rem > half ? 1 : rem === half ? 0 : -1;
   }
-  qInexact = true;
+  RQ.inexact = true;
   let up: boolean;
   switch (rc) {
     case RC_NEAR: up = cmp > 0 || (cmp === 0 && (kept & 1n) === 1n); break;
@@ -116,62 +117,62 @@ function roundShift(mag: bigint, n: number, sh: number, sign: number, rc: number
     case RC_UP: up = sign === 0; break;
     default: up = false;
   }
-  if (up) { kept += 1n; qUp = true; }
+  if (up) { kept += 1n; RQ.up = true; }
   return kept;
 }
 
-/** Result of roundTo: value = rSig * 2^(rExp - p + 1), or infinity. */
-let rSig = 0n, rExp = 0, rInf = false;
+/** Result of roundTo: value = sig * 2^(exp - p + 1), or an infinity. */
+export const RR = { sig: 0n, exp: 0, inf: false };
 
 /**
  * Round (-1)^sign * mag * 2^e2 (mag > 0; its lowest bit may be a sticky bit) to p bits with
  * normal exponents emin..emax, setting exception flags.
  */
-function roundTo(sign: number, mag: bigint, e2: number, p: number, emin: number, emax: number, st: FpStatus): void {
+export function roundTo(sign: number, mag: bigint, e2: number, p: number, emin: number, emax: number, st: FpStatus): void {
   const n = bitLength(mag);
   let e = e2 + n - 1;
   let sig = roundShift(mag, n, n - p, sign, st.rc);
-  let inexact = qInexact, up = qUp;
+  let inexact = RQ.inexact, up = RQ.up;
   if (sig >> BigInt(p)) { sig >>= 1n; e++; }
-  rInf = false;
+  RR.inf = false;
   if (e < emin) {
     if (st.umUE) {
       st.flags |= FE_UE;
       if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
-      rSig = sig; rExp = st.bias ? e + BIAS_ADJUST : e;
+      RR.sig = sig; RR.exp = st.bias ? e + BIAS_ADJUST : e;
       return;
     }
     sig = roundShift(mag, n, emin - p + 1 - e2, sign, st.rc);
-    inexact = qInexact; up = qUp;
+    inexact = RQ.inexact; up = RQ.up;
     if (inexact) { st.flags |= FE_UE | FE_PE; if (up) st.roundedUp = true; }
-    rSig = sig; rExp = emin;
+    RR.sig = sig; RR.exp = emin;
     return;
   }
   if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
   if (e > emax) {
     if (st.umOE) {
       st.flags |= FE_OE;
-      rSig = sig; rExp = st.bias ? e - BIAS_ADJUST : e;
+      RR.sig = sig; RR.exp = st.bias ? e - BIAS_ADJUST : e;
       return;
     }
     st.flags |= FE_OE | FE_PE;
     const rc = st.rc;
     if (rc === RC_NEAR || (rc === RC_DOWN && sign === 1) || (rc === RC_UP && sign === 0)) {
-      rInf = true; st.roundedUp = true;
+      RR.inf = true; st.roundedUp = true;
     } else {
-      rSig = (1n << BigInt(p)) - 1n; rExp = emax; st.roundedUp = false;
+      RR.sig = (1n << BigInt(p)) - 1n; RR.exp = emax; st.roundedUp = false;
     }
     return;
   }
-  rSig = sig; rExp = e;
+  RR.sig = sig; RR.exp = e;
 }
 
 /** Pack the rounding result as a float80 with p significant bits. */
 function packX(sign: number, p: number): F80 {
-  if (rInf) return infOf(sign);
-  if (rSig === 0n) return zeroOf(sign);
-  const m = rSig << BigInt(64 - p);
-  let be = rExp + 16383;
+  if (RR.inf) return infOf(sign);
+  if (RR.sig === 0n) return zeroOf(sign);
+  const m = RR.sig << BigInt(64 - p);
+  let be = RR.exp + 16383;
   if ((m & JBIT) === 0n) be = 0; // denormal (exponent emin)
   if (be <= 0 && (m & JBIT) !== 0n) return zeroOf(sign); // beyond the bias-adjusted range
   if (be >= 0x7fff) return infOf(sign);
@@ -372,38 +373,20 @@ export function roundInt(a: F80, st: FpStatus, rc = st.rc): F80 {
   if (e2 + n - 1 >= 63) return a;
   const s = a.se >>> 15;
   const v = roundShift(a.m, n, -e2, s, rc);
-  if (qInexact) { st.flags |= FE_PE; if (qUp) st.roundedUp = true; }
+  if (RQ.inexact) { st.flags |= FE_PE; if (RQ.up) st.roundedUp = true; }
   if (v === 0n) return zeroOf(s);
   const r = fromBigInt(v);
   return s ? neg(r) : r;
 }
 
-/** Integer value of a finite a, rounded by rc; sets qInexact/qUp. Caller checks the range. */
-function toIntegerMag(a: F80, rc: number): bigint {
+/** Integer magnitude of a finite a, rounded by rc; sets RQ. The caller checks the range. */
+export function toIntegerMag(a: F80, rc: number): bigint {
   const n = bitLength(a.m), e2 = e2Of(a);
   return roundShift(a.m, n, -e2, a.se >>> 15, rc);
 }
 
 /** Exponent of the leading significant bit of a finite non-zero value. */
 export function leadExp(a: F80): number { return e2Of(a) + bitLength(a.m) - 1; }
-
-/**
- * fist/fistp/fisttp: a as a `bits`-bit signed integer (16, 32, 64), rounded by the rounding
- * control or toward zero (trunc). Invalid (NaN, infinity, unsupported, out of range): IE and
- * the integer indefinite (the most negative value).
- */
-export function toInt(a: F80, bits: number, trunc: boolean, st: FpStatus): bigint {
-  const indef = -(1n << BigInt(bits - 1));
-  if (!isFinite80(a)) { st.flags |= FE_IE; return indef; }
-  if (a.m === 0n) return 0n;
-  if (leadExp(a) >= bits) { st.flags |= FE_IE; return indef; }
-  const v = toIntegerMag(a, trunc ? RC_CHOP : st.rc);
-  const inexact = qInexact, up = qUp;
-  const s = a.se >>> 15;
-  if (v > (s ? -indef : -indef - 1n)) { st.flags |= FE_IE; return indef; }
-  if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
-  return s ? -v : v;
-}
 
 /** fscale: a * 2^trunc(b). */
 export function scale(a: F80, b: F80, st: FpStatus): F80 {
@@ -476,143 +459,3 @@ export function remainder(a: F80, b: F80, nearest: boolean, st: FpStatus): RemRe
   return { r: res, q: Number(q & 7n), partial };
 }
 
-// ---- conversions ----
-
-export const f32IsDen = (v: number): boolean => (v & 0x7f800000) === 0 && (v & 0x7fffff) !== 0;
-export const f64IsDen = (hi: number, lo: number): boolean => (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0;
-
-/** float32 bits → float80, exactly (NaNs keep their signalling bit). */
-export function fromF32(v: number): F80 {
-  const s = v >>> 31, e = (v >>> 23) & 0xff, f = v & 0x7fffff;
-  if (e === 0xff) return mk((s << 15) | 0x7fff, JBIT | (BigInt(f) << 40n));
-  if (e === 0) {
-    if (f === 0) return zeroOf(s);
-    const n = 32 - Math.clz32(f);
-    return mk((s << 15) | (16383 - 149 + n - 1), BigInt(f) << BigInt(64 - n));
-  }
-  return mk((s << 15) | (e - 127 + 16383), (BigInt(f | 0x800000)) << 40n);
-}
-
-/** float64 bits (hi, lo words) → float80, exactly. */
-export function fromF64(hi: number, lo: number): F80 {
-  const s = hi >>> 31, e = (hi >>> 20) & 0x7ff;
-  const f = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo >>> 0);
-  if (e === 0x7ff) return mk((s << 15) | 0x7fff, JBIT | (f << 11n));
-  if (e === 0) {
-    if (f === 0n) return zeroOf(s);
-    const n = bitLength(f);
-    return mk((s << 15) | (16383 - 1074 + n - 1), f << BigInt(64 - n));
-  }
-  return mk((s << 15) | (e - 1023 + 16383), (f | (1n << 52n)) << 11n);
-}
-
-/** float80 → float32 bits under st.rc (precision control does not apply). */
-export function toF32(a: F80, st: FpStatus): number {
-  const s = a.se >>> 15;
-  if (isUnsupported(a)) { st.flags |= FE_IE; return 0xffc00000 | 0; }
-  if (isNaN80(a)) {
-    if ((a.m & QBIT) === 0n) st.flags |= FE_IE;
-    return ((s << 31) | 0x7fc00000 | Number((a.m >> 40n) & 0x7fffffn)) | 0;
-  }
-  if (isInf(a)) return ((s << 31) | 0x7f800000) | 0;
-  if (a.m === 0n) return (s << 31) | 0;
-  roundTo(s, a.m, e2Of(a), 24, -126, 127, st);
-  if (rInf) return ((s << 31) | 0x7f800000) | 0;
-  const sig = Number(rSig);
-  if (sig < 0x800000) return ((s << 31) | sig) | 0;
-  const be = rExp + 127;
-  if (be <= 0 || be >= 0xff) return ((s << 31) | (be >= 0xff ? 0x7f800000 : 0)) | 0; // unmasked O/U: not stored
-  return ((s << 31) | (be << 23) | (sig & 0x7fffff)) | 0;
-}
-
-/** float80 → float64 bits as [hi, lo] under st.rc. */
-export function toF64(a: F80, st: FpStatus): [number, number] {
-  const s = a.se >>> 15;
-  const sHi = s << 31;
-  if (isUnsupported(a)) { st.flags |= FE_IE; return [0xfff80000 | 0, 0]; }
-  if (isNaN80(a)) {
-    if ((a.m & QBIT) === 0n) st.flags |= FE_IE;
-    const f = (a.m >> 11n) & ((1n << 52n) - 1n);
-    return [(sHi | 0x7ff80000 | Number(f >> 32n)) | 0, Number(f & 0xffffffffn) | 0];
-  }
-  if (isInf(a)) return [(sHi | 0x7ff00000) | 0, 0];
-  if (a.m === 0n) return [sHi | 0, 0];
-  roundTo(s, a.m, e2Of(a), 53, -1022, 1023, st);
-  if (rInf) return [(sHi | 0x7ff00000) | 0, 0];
-  let bits: bigint;
-  if (rSig < (1n << 52n)) bits = rSig;
-  else {
-    const be = rExp + 1023;
-    if (be <= 0 || be >= 0x7ff) return [(sHi | (be >= 0x7ff ? 0x7ff00000 : 0)) | 0, 0];
-    bits = (BigInt(be) << 52n) | (rSig & ((1n << 52n) - 1n));
-  }
-  return [(sHi | Number(bits >> 32n)) | 0, Number(bits & 0xffffffffn) | 0];
-}
-
-// ---- packed BCD (fbld / fbstp): 18 digits, sign in bit 79 ----
-
-/** fbld: 10 bytes → float80 (digits above 9 are taken at face value, as processors do). */
-export function fromBcd(bytes: ArrayLike<number>): F80 {
-  let v = 0n;
-  for (let i = 8; i >= 0; i--) {
-    const b = bytes[i] & 0xff;
-    v = v * 100n + BigInt((b >> 4) * 10 + (b & 0xf));
-  }
-  const r = fromBigInt(v);
-  return bytes[9] & 0x80 ? neg(r) : r;
-}
-
-/** fbstp: float80 → 10 bytes; null when invalid (the caller stores the BCD indefinite). */
-export function toBcd(a: F80, st: FpStatus): number[] | null {
-  if (!isFinite80(a)) { st.flags |= FE_IE; return null; }
-  let v = 0n;
-  if (a.m !== 0n) {
-    if (leadExp(a) >= 64) { st.flags |= FE_IE; return null; }
-    v = toIntegerMag(a, st.rc);
-    const inexact = qInexact, up = qUp;
-    if (v > 999999999999999999n) { st.flags |= FE_IE; return null; }
-    if (inexact) { st.flags |= FE_PE; if (up) st.roundedUp = true; }
-  }
-  const out: number[] = [];
-  for (let i = 0; i < 9; i++) {
-    const d0 = Number(v % 10n); v /= 10n;
-    const d1 = Number(v % 10n); v /= 10n;
-    out.push((d1 << 4) | d0);
-  }
-  out.push(a.se & 0x8000 ? 0x80 : 0);
-  return out;
-}
-
-export const BCD_INDEF = [0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff];
-
-// ---- helpers for callers and tests ----
-
-/** float80 from its 80-bit memory image words: lo32, hi32 of the significand, and the 16-bit se. */
-export function fromWords(lo: number, hi: number, se: number): F80 {
-  return mk(se, (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0));
-}
-
-export function sigLo(a: F80): number { return Number(a.m & 0xffffffffn) | 0; }
-export function sigHi(a: F80): number { return Number(a.m >> 32n) | 0; }
-
-/** Exact value as a JavaScript number (for tests and debugging; rounds to double). */
-export function toNumber(a: F80): number {
-  if (isNaN80(a) || isUnsupported(a)) return NaN;
-  if (isInf(a)) return a.se & 0x8000 ? -Infinity : Infinity;
-  const st = new FpStatus();
-  const [hi, lo] = toF64(a, st);
-  const dv = new DataView(new ArrayBuffer(8));
-  dv.setInt32(0, hi); dv.setInt32(4, lo);
-  return dv.getFloat64(0);
-}
-
-/** A JavaScript number as float80 (exact). */
-export function fromNumber(x: number): F80 {
-  const dv = new DataView(new ArrayBuffer(8));
-  dv.setFloat64(0, x);
-  return fromF64(dv.getInt32(0), dv.getInt32(4));
-}
-
-export function f80Hex(a: F80): string {
-  return a.se.toString(16).padStart(4, '0') + ':' + a.m.toString(16).padStart(16, '0');
-}
