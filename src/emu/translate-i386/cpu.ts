@@ -26,6 +26,8 @@ export interface CpuHooks {
   tsc(): number;
   /** Log an unimplemented opcode once (`-d unimp`). */
   unimplemented(eip: number, what: string): void;
+  /** FERR#: an unmasked x87 exception met by a waiting instruction with CR0.NE = 0. */
+  ferr?(): void;
 }
 
 export class X86Cpu {

@@ -84,6 +84,9 @@ export class PcMachine implements MachineControl, Clock {
     this.exec.onTripleFault = () => this.tripleFault();
     this.cpu.hooks.tsc = () => this.tscNow();
     this.cpu.hooks.unimplemented = (eip, what) => this.exec.log.unimplemented(eip, what);
+    // FERR# -> IRQ 13 (the PC's external x87 error path); a write to port 0xF0 clears it.
+    this.cpu.hooks.ferr = () => this.pic.setIrq(13, true);
+    this.io.register(0xf0, 1, { ioRead: () => 0xff, ioWrite: () => this.pic.setIrq(13, false) });
     this.pic.attach(this.io);
     this.pic.onChange = () => { this.exec.irqLine = this.pic.hasPendingInterrupt(); this.wake(); };
     this.pit = new Pit8254(this.pic, this);

@@ -18,14 +18,10 @@ interface Entry { fn: Handler; flags: number }
 const MEM: (Entry | undefined)[] = new Array(64);
 const REG: (Entry | undefined)[] = new Array(512);
 
-/** Called with CR0.NE = 0 when a waiting instruction finds a pending unmasked exception (FERR#). */
-let ferrHandler: ((cpu: X86Cpu) => void) | null = null;
-export function setFerrHandler(fn: ((cpu: X86Cpu) => void) | null): void { ferrHandler = fn; }
-
 /** A waiting instruction with a pending unmasked exception: #MF (CR0.NE = 1) or FERR# (IRQ 13). */
 export function pendingException(cpu: X86Cpu, eip: number): void {
   if (cpu.s[CR0] & CR0_NE) cpu.raise(EXC_MF, -1, eip);
-  if (ferrHandler) ferrHandler(cpu);
+  cpu.hooks.ferr?.();
 }
 
 export function fpuExec(cpu: X86Cpu, opword: number, addr: number, ea: number, eip: number): void {

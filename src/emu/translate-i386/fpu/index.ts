@@ -11,9 +11,9 @@
 //   exec.ts       the D8-DF decoder tables, #NM/#UD/#MF checks, FERR# hook
 //   env.ts        fnstenv/fldenv/fnsave/frstor and the 0F AE group
 //
-// With CR0.NE = 0, a pending unmasked exception met by a waiting instruction calls the handler
-// installed with setFerrHandler (the board would raise IRQ 13 there); without one it is ignored
-// (as with IGNNE# asserted) and the instruction proceeds.
+// With CR0.NE = 0, a pending unmasked exception met by a waiting instruction calls
+// cpu.hooks.ferr (FERR#: the PC board raises IRQ 13, cleared by a write to port 0xF0); without
+// a hook it is ignored (as with IGNNE# asserted) and the instruction proceeds.
 import type { X86Cpu } from '../cpu';
 import { CR0, CR0_MP, CR0_TS } from '../state';
 import { pendingException } from './exec';
@@ -21,7 +21,7 @@ import { EXC_NM } from './insn';
 import { SW_ES } from './state';
 
 export { X87State } from './state';
-export { fpuExec, setFerrHandler } from './exec';
+export { fpuExec } from './exec';
 export { fxGroup } from './env';
 
 /** 9B fwait: #NM if CR0.TS and CR0.MP; then any pending unmasked exception (#MF or FERR#). */

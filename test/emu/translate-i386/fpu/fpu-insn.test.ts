@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { CPU_FAULT, X86Cpu } from '../../../../src/emu/translate-i386/cpu';
 import { Access, Memory } from '../../../../src/emu/translate-i386/mmu';
-import { fpuExec, fpuWait, fxGroup, setFerrHandler } from '../../../../src/emu/translate-i386/fpu';
+import { fpuExec, fpuWait, fxGroup } from '../../../../src/emu/translate-i386/fpu';
 import * as F0 from '../../../../src/emu/translate-i386/fpu/float80';
 import * as C from '../../../../src/emu/translate-i386/fpu/convert';
 import { CR0, CR0_ET, CR0_MP, CR0_NE, CR0_PE, CR4, R_EAX, SEG_CS, SEG_DS, SEG_FS, SEG_SEL } from '../../../../src/emu/translate-i386/state';
@@ -94,15 +94,15 @@ describe('x87 instructions', () => {
     const cpu = machine();
     cpu.s[CR0] &= ~CR0_NE;
     let ferr = 0;
-    setFerrHandler(() => { ferr++; });
-    try {
+    cpu.hooks.ferr = () => { ferr++; };
+    {
       fldcw(cpu, 0x37b);
       fld1(cpu); x87(cpu, 0xd9, 0xee); // fldz
       x87(cpu, 0xd8, 0xf9); // fdivr: 1/0, ZE unmasked
       expect(sw(cpu) & (ES | ZE)).to.equal(ES | ZE);
       expect(catchVec(() => fpuWait(cpu, 0x10))).to.equal(-1);
       expect(ferr).to.equal(1);
-    } finally { setFerrHandler(null); }
+    }
   });
 
   it('C1 is the round-up indicator, cleared when exact', () => {
