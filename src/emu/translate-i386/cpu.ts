@@ -6,7 +6,7 @@ import { X87State } from './fpu';
 import {
   CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_TF, HF_ADDSEG, HF_CPL_MASK, HF_CS32,
   HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS, STATE_SIZE,
-  IDTR_LIMIT, GDTR_LIMIT, EIP, DR0,
+  IDTR_LIMIT, GDTR_LIMIT, EIP, DR0, LDTR_LIMIT, LDTR_ATTR, TR_LIMIT, TR_ATTR,
 } from './state';
 
 export interface PortIo {
@@ -74,6 +74,9 @@ export class X86Cpu {
     this.s[SEG_ATTR + SEG_CS] = 0x9b00;
     this.s[EIP] = 0xfff0;
     this.s[DR0 + 6] = 0xffff0ff0 | 0;
+    // LDTR and TR hidden parts as after reset (limit 0xffff; LDT and busy 32-bit TSS types).
+    this.s[LDTR_LIMIT] = 0xffff; this.s[LDTR_ATTR] = 0x8200;
+    this.s[TR_LIMIT] = 0xffff; this.s[TR_ATTR] = 0x8b00;
     this.s[DR0 + 7] = 0x400;
     this.halted = false;
     this.excVector = -1;
