@@ -24,6 +24,16 @@ describe('gdbstub watchpoints with real gdb', function () {
     expect(emu.stdout()).to.contain('PASS timer');
   });
 
+  it('rwatch and awatch from gdb stop on reads and on any access of the counter', async () => {
+    const ticks = timer.symbols.get('ticks')!.value;
+    const emu = await startEmulator('timer.elf');
+    const r = await runGdb('timer.elf', emu.port, [`rwatch *(int*)0x${ticks.toString(16)}`, 'continue', 'delete',
+      `awatch *(int*)0x${ticks.toString(16)}`, 'continue', 'continue', 'delete', 'detach'], 25000);
+    expect(r.timedOut, r.stdout + r.stderr).to.equal(false);
+    expect(r.stdout).to.match(/Hardware read watchpoint 1: \*\(int\*\)0x[0-9a-f]+\s+Value = \d+/);
+    expect(r.stdout).to.match(/Hardware access \(read\/write\) watchpoint 2: \*\(int\*\)0x[0-9a-f]+\s+(Value|Old value) = \d+/);
+  });
+
   it('Z2/Z3/Z4 stop replies name watch/rwatch/awatch and the address; z removes them', async () => {
     const ticks = timer.symbols.get('ticks')!.value;
     const emu = await startEmulator('timer.elf');
