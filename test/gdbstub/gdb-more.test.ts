@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { frame, haveGdb, killAll, readElf, RspClient, sym } from '../support/gdbstub-harness';
 import {
   checkTrace, disassemble, Disasm, gdbBatch, GdbRun, GdbSession, haveObjdump, haveQemu, killMine, printedValues, startTarget,
-  startTcg86Target, Target, TargetKind, waitExited,
+  startTcg86Target, TargetKind, waitExited,
 } from '../support/gdb-tools';
 
 const hex = (v: number): string => `0x${v.toString(16)}`;
@@ -16,7 +16,6 @@ const loop = readElf('loop.elf');
 /** Addresses in loop.elf's hot loop (loop.asm): mid-block instructions, not block starts. */
 const LOOP = {
   kernel: sym(loop, 'loop_kernel'),
-  head: sym(loop, 'loop_kernel.loop'),
   // `.joined: call loop_f; xor edi,ecx; imul; add; mov edx,ecx; and edx,63; add [ring+edx*4],ecx`
   movEdx: sym(loop, 'loop_kernel.joined') + 0x13,
   andEdx: sym(loop, 'loop_kernel.joined') + 0x15,
