@@ -9,7 +9,6 @@ import { formatIr } from '../tcg/printer';
 import { CPU_FAULT, X86Cpu } from '../translate-i386/cpu';
 import { WatchType } from './debug-target';
 import { HELPERS } from '../translate-i386/helpers';
-import { Access } from '../translate-i386/mmu';
 import { debugPhys, translateLinear } from '../translate-i386/paging';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
@@ -508,4 +507,3 @@ export class CpuExec {
   }
 }
 
-export { Access };

@@ -1,7 +1,7 @@
 // IR -> JavaScript source -> functions. Guest globals used by a TB live in locals; they
 // are written back in one `finally` (every exit and every fault) and around helper calls.
 // Memory accesses check the softmmu TLB inline and call the slow path on a miss.
-import { CallFlags, COND_NAMES, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc, opShape } from '../tcg/ir';
+import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc, opShape } from '../tcg/ir';
 
 /** What generated code runs against: state, RAM views, TLBs, slow paths, helpers. */
 export interface HostEnv {
@@ -25,7 +25,6 @@ const JS_COND: Record<number, string> = {
   [Cond.eq]: '===', [Cond.ne]: '!==', [Cond.lt]: '<', [Cond.ge]: '>=', [Cond.le]: '<=', [Cond.gt]: '>',
   [Cond.ltu]: '<', [Cond.geu]: '>=', [Cond.leu]: '<=', [Cond.gtu]: '>',
 };
-void COND_NAMES;
 
 function unsignedCond(c: Cond): boolean { return c >= Cond.ltu; }
 

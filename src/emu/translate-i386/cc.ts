@@ -1,6 +1,6 @@
 // Lazy condition codes: the last flag-setting operation (cc_op) and its operands
 // (cc_dst, cc_src, cc_src2); EFLAGS' arithmetic bits are computed only when read.
-import { FLAG_AF, FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } from './state';
+import { FLAG_CF, FLAG_OF, FLAG_PF, FLAG_SF, FLAG_ZF } from './state';
 
 /** cc_op values: a family times 3 plus the operand size index (0 = byte, 1 = word, 2 = dword). */
 export const enum CcOp {
@@ -108,4 +108,3 @@ export function testCondition(cc: number, f: number): number {
   return (r ? 1 : 0) ^ (cc & 1);
 }
 
-export { FLAG_AF, FLAG_CF };

@@ -146,4 +146,3 @@ export class X86Cpu {
   linearPc(): number { return (this.s[SEG_BASE + SEG_CS] + this.s[EIP]) | 0; }
 }
 
-export { SEG_DS, SEG_ES };

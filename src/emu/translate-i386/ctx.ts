@@ -307,4 +307,3 @@ export class DisasContext {
   ccUnknown(): void { this.ccOp = CC_DYNAMIC; }
 }
 
-export { SEG_ES, SEG_DS, SEG_SS, R_ESP };

@@ -4,13 +4,8 @@ import { CallFlags, HelperInfo } from '../tcg/ir';
 import { computeEflags, CcOp } from './cc';
 import { X86Cpu } from './cpu';
 import { fpuExec, fpuWait, fxGroup } from './fpu';
-import { EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit, descAttr } from './seg';
-import {
-  CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF,
-  FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_INHIBIT_IRQ, HFLAGS,
-  IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_DS, SEG_ES, SEG_ATTR, SEG_SS, SYSENTER_CS,
-  SYSENTER_EIP, SYSENTER_ESP, DESC_B, TR_BASE, LDTR_SEL, TR_SEL, FLAG_PF, FLAG_SF, CC_MASK, TR_LIMIT, TR_ATTR,
-} from './state';
+import { EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit } from './seg';
+import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
 
 export const HELPERS: HelperInfo[] = [];
 export const H: Record<string, number> = {};
@@ -269,7 +264,6 @@ def('lldt', ANY, (cpu, sel, eip) => { requireCpl0(cpu, eip); loadLdt(cpu, sel, e
 def('ltr', ANY, (cpu, sel, eip) => { requireCpl0(cpu, eip); loadTr(cpu, sel, eip); });
 def('sldt', ANY, (cpu) => cpu.s[LDTR_SEL]);
 def('str', ANY, (cpu) => cpu.s[TR_SEL]);
-void TR_BASE;
 
 function writeCr0(cpu: X86Cpu, v: number): void {
   const s = cpu.s;
@@ -364,7 +358,6 @@ def('arpl', ANY, (cpu, dst, src) => {
   setFlags(cpu, f & ~FLAG_ZF);
   return dst;
 });
-void descAttr;
 
 // ---- CPUID, MSRs, TSC ----
 /** Leaf 1 EDX: exactly what is implemented — FPU, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, FXSR (no SSE yet). */
@@ -423,7 +416,6 @@ def('wrmsr', ANY, (cpu, eip) => {
     default: cpu.raise(EXC_GP, 0, eip);
   }
 });
-void EFER;
 
 // ---- port I/O with the IOPL / CPL check and the TSS I/O permission bitmap ----
 export function ioAllowed(cpu: X86Cpu, port: number, bytes: number, eip: number): void {
@@ -555,4 +547,3 @@ def('sysexit', ANY, (cpu, eip) => {
   cpu.hooks.modeChanged();
 });
 
-void [EIP, R_EDI, R_ESI, R_ESP, FLAG_AF, FLAG_PF, FLAG_SF, FLAG_TF, FLAG_ID, SEG_DS, SEG_ATTR, DESC_B, CR0_PG, FLAG_IF, CR3, IDTR_BASE];

@@ -4,7 +4,7 @@ import { CcOp } from './cc';
 import { DecodeStop, Disas, DisasContext, SZ16, SZ32, SZ8 } from './ctx';
 import { genBitScan, genBt, genImul, genShiftDouble } from './ops-int';
 import { genJcc, genLoadFarPointer } from './translate';
-import { R_EAX, R_ECX, SEG_FS, SEG_GS, SEG_SEL, SEG_SS, R_EDX } from './state';
+import { R_EAX, R_ECX, SEG_FS, SEG_GS, SEG_SEL, SEG_SS } from './state';
 
 export function translateTwoByte(c: DisasContext, op: number): void {
   const ir = c.ir;
@@ -174,7 +174,6 @@ export function translateTwoByte(c: DisasContext, op: number): void {
       return;
     }
   }
-  void [R_EDX, SZ16];
   c.nextEip = c.curOffset();
   c.helper('unimp', [c.k(c.eip), c.k(0x0f00 | op)]);
   c.ir.exit(3);

@@ -2,7 +2,7 @@
 import { Cond, Opc, Temp } from '../tcg/ir';
 import { CcOp } from './cc';
 import { DisasContext, ModRM, SZ16, SZ32, SZ8 } from './ctx';
-import { CC_SRC, FLAG_CF, FLAG_OF, R_EAX, R_EDX } from './state';
+import { FLAG_CF, FLAG_OF, R_EAX, R_EDX } from './state';
 
 /** The eight ALU ops in opcode order (add or adc sbb and sub xor cmp). */
 export const ALU_ADD = 0, ALU_OR = 1, ALU_ADC = 2, ALU_SBB = 3, ALU_AND = 4, ALU_SUB = 5, ALU_XOR = 6, ALU_CMP = 7;
@@ -204,4 +204,3 @@ export function genBitScan(c: DisasContext, reverse: boolean, size: number, m: M
   c.ccUnknown();
 }
 
-export { CC_SRC, SZ8 };

@@ -465,4 +465,3 @@ export function loadTr(cpu: X86Cpu, sel: number, eip: number): void {
   s[TR_SEL] = sel; s[TR_BASE] = descBase(lo, hi); s[TR_LIMIT] = descLimit(lo, hi); s[TR_ATTR] = descAttr(hi | 0x200);
 }
 
-export { SEG_DS, SEG_LIMIT, SEG_GS, SEG_FS };

@@ -5,10 +5,7 @@ import { DecodeStop, Disas, DisasContext, SZ16, SZ32, SZ8 } from './ctx';
 import { translateTwoByte } from './ops-0f';
 import { ALU_CMP, genAlu, genAluE, genIncDec, genMulDiv, genShift, genImul } from './ops-int';
 import { H, HELPERS, STR_CMPS, STR_INS, STR_LODS, STR_MOVS, STR_OUTS, STR_SCAS, STR_STOS } from './helpers';
-import {
-  EFLAGS, FLAG_DF, globalNames, HF_INHIBIT_IRQ, HF_TF, R_EAX, R_EBP, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP,
-  SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SEL, SEG_SS, FLAG_CF, EIP,
-} from './state';
+import { EFLAGS, FLAG_DF, globalNames, HF_INHIBIT_IRQ, HF_TF, R_EAX, R_EBP, R_EBX, R_ECX, R_EDX, R_ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SEL, SEG_SS, FLAG_CF, EIP } from './state';
 import { EXC_UD, EXC_BP } from './seg';
 
 export const MAX_INSNS = 128;
@@ -636,4 +633,3 @@ function translateFpu(c: DisasContext, op: number): void {
   c.ccUnknown(); // fcomi/fucomi write EFLAGS
 }
 
-export { R_EDI, R_ESI, R_EDX, SEG_GS, SEG_CS };
