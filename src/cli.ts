@@ -7,6 +7,7 @@ import { TbLog } from './emu/cpu-exec/tblog';
 import { Backend } from './emu/cpu-exec/exec';
 import { PcMachine } from './hw/pc/machine';
 import { describeMultibootError, findMultibootHeader, MultibootError } from './hw/pc/multiboot';
+import { BzImageError, isBzImage, parseBzImageHeader } from './hw/pc/bzimage';
 import { setupDisassembler } from './disasm-hook';
 import { GdbServer } from './gdbstub/server';
 import { ConsoleMux } from './console-mux';
@@ -104,6 +105,8 @@ export interface Config {
   kernelPath: string;
   kernel: Buffer;
   cmdline: string;
+  /** -append as given (a Linux kernel's whole command line). */
+  append: string;
   modules: { data: Uint8Array; cmdline: string }[];
   ramBytes: number;
   serial: SerialSpec;
@@ -150,7 +153,12 @@ export function parseConfig(argv: string[]): Config | null {
   if ((a._ as unknown[]).length) throw new UsageError(`unexpected argument '${(a._ as unknown[])[0]}'`);
   const kernelPath = (a.kernel as string | undefined) ?? DEMO_KERNEL;
   const kernel = readFile('-kernel', kernelPath);
-  if (!findMultibootHeader(kernel)) throw new UsageError(`-kernel '${kernelPath}': not a multiboot kernel (no valid multiboot header in the first 8 KiB)`);
+  const linux = !findMultibootHeader(kernel) && isBzImage(kernel);
+  if (linux) {
+    try { parseBzImageHeader(kernel); } catch (e) { throw new UsageError(`-kernel '${kernelPath}': ${(e as Error).message}`); }
+  } else if (!findMultibootHeader(kernel)) {
+    throw new UsageError(`-kernel '${kernelPath}': neither a multiboot kernel (no valid multiboot header in the first 8 KiB) nor a Linux bzImage`);
+  }
   const modules: Config['modules'] = [];
   if (a.initrd) {
     for (const spec of String(a.initrd).split(',')) {
@@ -187,7 +195,7 @@ export function parseConfig(argv: string[]): Config | null {
   const dfilter = (a.dfilter as string | undefined) ?? '';
   try { new TbLog().setFilter(dfilter); } catch (e) { throw new UsageError((e as Error).message); }
   return {
-    kernelPath, kernel, cmdline: [path.basename(kernelPath), a.append as string].filter(Boolean).join(' ').trim(),
+    kernelPath, kernel, cmdline: [path.basename(kernelPath), a.append as string].filter(Boolean).join(' ').trim(), append: a.append as string,
     modules, ramBytes: parseMem(String(a.m)), serial, debugExit,
     noReboot: !!a['no-reboot'], icountShift, backend, logItems, logFile: (a.D as string | undefined) ?? null,
     debugcon: a.debugcon ? parseSerial(String(a.debugcon)) : null,
@@ -308,7 +316,7 @@ export async function run(argv: string[]): Promise<number> {
   const debugcon = cfg.debugcon ? await openChardev(cfg.debugcon, () => undefined) : null;
   try {
     machine = new PcMachine({
-      ramBytes: cfg.ramBytes, kernel: cfg.kernel, cmdline: cfg.cmdline, modules: cfg.modules,
+      ramBytes: cfg.ramBytes, kernel: cfg.kernel, cmdline: cfg.cmdline, append: cfg.append, modules: cfg.modules,
       serialOut: serial.write, debugConOut: debugcon?.write, debugExit: cfg.debugExit, noReboot: cfg.noReboot,
       icountShift: cfg.icountShift, backend: cfg.backend, log, nochain: log.enabled('nochain'),
       message: (l) => process.stderr.write(l + '\n'),
@@ -317,6 +325,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     serial.close();
     if (e instanceof MultibootError) throw new UsageError(describeMultibootError(e));
+    if (e instanceof BzImageError) throw new UsageError(`-kernel '${cfg.kernelPath}': ${e.message}`);
     throw e;
   }
   const debug = new MachineDebug(machine);

@@ -1,16 +1,31 @@
 // The command line as a person uses it: QEMU's spelling, one clear line on bad input.
 import { expect } from 'chai';
+import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { ROOT, runTcg86 } from './support/run-tcg86';
 
 const HELLO = path.join(ROOT, 'test', 'guest', 'bin', 'hello.elf');
+
+/** A file with a Linux setup header of protocol 2.01 (too old for the 32-bit boot protocol). */
+function oldBzImage(): string {
+  const b = Buffer.alloc(4096);
+  b[0x1f1] = 4;
+  b.writeUInt32LE(0x53726448, 0x202);
+  b.writeUInt16LE(0x201, 0x206);
+  b[0x211] = 1;
+  const f = path.join(os.tmpdir(), `tcg86-old-bzimage-${process.pid}`);
+  fs.writeFileSync(f, b);
+  return f;
+}
 
 describe('command line', function () {
   this.timeout(30000);
   const bad: [string, string[], RegExp][] = [
     ['an unknown option', ['-frobnicate'], /Unknown argument: frobnicate/],
     ['a missing kernel file', ['-kernel', '/nonexistent/k.elf'], /-kernel '\/nonexistent\/k.elf': No such file or directory/],
-    ['a file that is not a multiboot kernel', ['-kernel', path.join(ROOT, 'package.json')], /not a multiboot kernel/],
+    ['a file that is not a multiboot kernel', ['-kernel', path.join(ROOT, 'package.json')], /neither a multiboot kernel .* nor a Linux bzImage/],
+    ['a bzImage with too old a boot protocol', ['-kernel', oldBzImage()], /boot protocol 2\.01 is too old/],
     ['a bad -serial', ['-kernel', HELLO, '-serial', 'pty'], /-serial 'pty'/],
     ['a bad -m', ['-kernel', HELLO, '-m', 'lots'], /-m 'lots'/],
     ['an unknown -d item', ['-kernel', HELLO, '-d', 'in_asm,bogus'], /unknown item 'bogus'/],

@@ -57,6 +57,8 @@ export class X86Cpu {
     this.mem.flushTlb();
   }
   msrTscOffset = 0;
+  /** IA32_MISC_ENABLE: fast-string enable (bit 0) set at reset, as QEMU does. */
+  msrMiscEnable = 1;
   hooks: CpuHooks = { modeChanged: () => undefined, tsc: () => 0, unimplemented: () => undefined };
 
   constructor(readonly mem: Memory, readonly io: PortIo) {
@@ -66,6 +68,8 @@ export class X86Cpu {
   reset(): void {
     this.s.fill(0);
     this.fpu = new X87State();
+    this.msrTscOffset = 0;
+    this.msrMiscEnable = 1;
     this.s[CR0] = CR0_ET;
     this.s[EFLAGS] = 2;
     this.s[GDTR_LIMIT] = 0xffff;

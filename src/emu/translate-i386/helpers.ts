@@ -395,6 +395,9 @@ def('rdmsr', ANY, (cpu, eip) => {
     case 0x175: v = s[SYSENTER_ESP]; break;
     case 0x176: v = s[SYSENTER_EIP]; break;
     case 0x1b: v = 0xfee00900 | 0; break; // APIC base (no APIC enabled in CPUID; value as on reset)
+    case 0x17: break; // IA32_PLATFORM_ID: platform 0
+    case 0x8b: hi = 1; break; // IA32_BIOS_SIGN_ID: microcode revision 1 in EDX (QEMU reports the same)
+    case 0x1a0: v = cpu.msrMiscEnable; break;
     case 0xc0000080: v = s[EFER]; break;
     default: cpu.raise(EXC_GP, 0, eip);
   }
@@ -410,6 +413,8 @@ def('wrmsr', ANY, (cpu, eip) => {
     case 0x175: s[SYSENTER_ESP] = v; break;
     case 0x176: s[SYSENTER_EIP] = v; break;
     case 0x1b: break;
+    case 0x8b: break; // writing 0 before cpuid latches the microcode revision; nothing to do
+    case 0x1a0: cpu.msrMiscEnable = v & 1; break; // IA32_MISC_ENABLE: only fast strings is writable
     case 0xc0000080: // EFER: only NXE (no long mode, no syscall)
       if ((v & ~0x800) || s[R_EDX]) cpu.raise(EXC_GP, 0, eip);
       s[EFER] = v; cpu.mem.flushTlb(); break;

@@ -5,9 +5,10 @@ import { CpuExec, StopReason, Backend } from '../../emu/cpu-exec/exec';
 import { TbLog } from '../../emu/cpu-exec/tblog';
 import { X86Cpu } from '../../emu/translate-i386/cpu';
 import { Memory } from '../../emu/translate-i386/mmu';
-import { DESC_B, DESC_G, EFLAGS, EIP, R_EAX, R_EBX, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, CR0, CR0_ET, CR0_PE } from '../../emu/translate-i386/state';
+import { DESC_B, DESC_G, EFLAGS, EIP, R_EAX, R_EBX, R_ESI, GDTR_BASE, GDTR_LIMIT, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, CR0, CR0_ET, CR0_PE } from '../../emu/translate-i386/state';
 import { Clock, IoBus, MachineControl } from './bus';
 import { DebugConsoleE9, IsaDebugExit, Kbc8042, Port80, Port92 } from './debug-ports';
+import { isBzImage, loadBzImage, BOOT_CS, BOOT_DS } from './bzimage';
 import { loadMultiboot, MultibootModule } from './multiboot';
 import { PicPair } from './pic8259';
 import { Pit8254 } from './pit8254';
@@ -19,7 +20,10 @@ const dbg = createDebug('tcg86:machine');
 export interface MachineOptions {
   ramBytes: number;
   kernel: Uint8Array;
+  /** The multiboot command line (file name first, as QEMU passes it). */
   cmdline: string;
+  /** -append alone: a Linux kernel's command line. */
+  append?: string;
   modules: MultibootModule[];
   serialOut: (byte: number) => void;
   debugConOut?: (byte: number) => void;
@@ -46,6 +50,8 @@ export type RunState = 'running' | 'paused' | 'debug' | 'shutdown';
 const SLICE_INSNS = 2_000_000;
 const SLICE_MS = 20;
 const CHUNK_INSNS = 50_000;
+/** Guest time lagging host time by more than this jumps instead of slewing. */
+const CLOCK_MAX_SLEW_NS = 5e9;
 
 export class PcMachine implements MachineControl, Clock {
   readonly mem: Memory;
@@ -99,6 +105,9 @@ export class PcMachine implements MachineControl, Clock {
     if (opts.debugExit) this.io.register(opts.debugExit.iobase, opts.debugExit.iosize, new IsaDebugExit(this, opts.debugExit.iobase, opts.debugExit.iosize));
     this.io.register(0x92, 1, new Port92(this, (on) => this.cpu.setA20(on)));
     this.io.register(0x80, 1, new Port80());
+    // Reset control register (PIIX3 0xCF9): bit 2 set resets the machine (Linux reboot=pci and fallbacks).
+    let rcr = 0;
+    this.io.register(0xcf9, 1, { ioRead: () => rcr, ioWrite: (_p: number, _s: number, v: number) => { rcr = v & 0x0a; if (v & 4) this.requestReset(); } });
     const kbc = new Kbc8042(this, { onA20: (on) => this.cpu.setA20(on) });
     this.io.register(0x60, 1, kbc);
     this.io.register(0x64, 1, kbc);
@@ -106,11 +115,40 @@ export class PcMachine implements MachineControl, Clock {
   }
 
   // ---- Clock ----
+  // Without -icount, guest time follows the host clock, but not directly: inside a slice it
+  // advances with the instruction count at a steady rate, and between slices the rate is
+  // steered so that guest time catches up with host time. A guest timing loop (Linux's TSC
+  // calibration against the PIT, delay-loop calibration) then sees a clock without the jitter
+  // of compilation, garbage collection and event-loop turns, while long-run time stays real.
   nowNs(): number {
     if (this.opts.icountShift !== null) return this.exec.insns * 2 ** this.opts.icountShift + this.warpNs;
-    // Guest time stands still while the machine is paused (as QEMU's virtual clock does).
+    return this.vBaseNs + (this.exec.insns - this.vBaseInsns) * this.nsPerInsn;
+  }
+  private vBaseNs = 0;
+  private vBaseInsns = 0;
+  private nsPerInsn = 4;
+  /** Host nanoseconds per guest instruction, as measured over the last busy slice. */
+  private hostNsPerInsn = 4;
+  /** Host time since start, less the time spent paused (guest time stands still then, as QEMU's virtual clock does). */
+  hostNs(): number {
     const end = this.pausedSinceHr ?? process.hrtime.bigint();
     return Number(end - this.startHr - this.pausedNs);
+  }
+  /** At a slice boundary: re-base guest time and pick the rate for the next slice. */
+  private steerClock(idle: boolean): void {
+    if (this.opts.icountShift !== null) return;
+    const v = this.nowNs(), h = this.hostNs();
+    this.vBaseNs = v;
+    this.vBaseInsns = this.exec.insns;
+    const lag = h - v;
+    const r = this.hostNsPerInsn;
+    // After an idle wait guest time jumps to the host's, but never past the next timer event,
+    // so that no periodic tick is lost (Linux's clocksource watchdog counts them). Only a host
+    // stall too long to slew makes a running guest's time jump.
+    if (idle) { this.vBaseNs = Math.max(v, Math.min(h, this.nextEventNs())); this.nsPerInsn = r; return; }
+    if (lag > CLOCK_MAX_SLEW_NS) { this.vBaseNs = h; this.nsPerInsn = r; return; }
+    // Close the gap over about one slice, staying within a factor 4 of the measured rate.
+    this.nsPerInsn = Math.min(r * 4, Math.max(r / 4, r * (1 + lag / (SLICE_MS * 1e6))));
   }
   /** Host time spent paused, and when the current pause began. */
   private pausedNs = 0n;
@@ -128,31 +166,47 @@ export class PcMachine implements MachineControl, Clock {
   }
 
   // ---- MachineControl ----
-  requestReset(): void { this.resetRequested = true; this.exec.exitRequest = true; }
+  requestReset(): void {
+    // -no-reboot turns every reset request (8042 pulse, port 0xCF9, triple fault) into an exit, as in QEMU.
+    if (this.opts.noReboot) { this.requestExit(0); return; }
+    this.resetRequested = true; this.exec.exitRequest = true;
+  }
   exitStatusValue(): number { return this.exitStatus ?? 0; }
   requestExit(status: number): void { this.exitStatus = status; this.exec.exitRequest = true; }
 
-  /** Load the kernel and put the CPU in the state the multiboot specification requires. */
+  /** Load the kernel (multiboot or Linux bzImage) and put the CPU in the state its boot protocol requires. */
   boot(): void {
     this.cpu.reset();
     if (this.booted) this.mem.m8.fill(0);
     this.booted = true;
     this.exec.flush();
     const o = this.opts;
-    const b = loadMultiboot(o.kernel, this.mem.m8, { cmdline: o.cmdline, modules: o.modules, ramSize: o.ramBytes, bootloaderName: 'tcg86' });
     const cpu = this.cpu, s = cpu.s;
     const code = 0x9b00 | DESC_B | DESC_G | (1 << 15) | (1 << 12);
     const data = 0x9300 | DESC_B | DESC_G | (1 << 15) | (1 << 12);
-    cpu.setSegmentFlat(SEG_CS, 0x10, 0, -1, code);
-    for (const seg of [SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS]) cpu.setSegmentFlat(seg, 0x18, 0, -1, data);
+    let cs = 0x10, ds = 0x18;
+    if (isBzImage(o.kernel)) {
+      const initrd = o.modules.length ? Buffer.concat(o.modules.map((m) => m.data)) : null;
+      const b = loadBzImage(o.kernel, this.mem.m8, { cmdline: o.append ?? '', initrd, ramSize: o.ramBytes });
+      cs = BOOT_CS; ds = BOOT_DS;
+      s[GDTR_BASE] = b.gdtAddr;
+      s[GDTR_LIMIT] = b.gdtLimit;
+      s[R_ESI] = b.bootParams;
+      s[EIP] = b.entry;
+      dbg('bzImage at %s, boot_params %s, initrd %o', b.loadAddr.toString(16), b.bootParams.toString(16), b.initrd);
+    } else {
+      const b = loadMultiboot(o.kernel, this.mem.m8, { cmdline: o.cmdline, modules: o.modules, ramSize: o.ramBytes, bootloaderName: 'tcg86' });
+      s[R_EAX] = b.magic;
+      s[R_EBX] = b.mbiAddr;
+      s[EIP] = b.entry;
+      dbg('multiboot entry %s, mbi %s', b.entry.toString(16), b.mbiAddr.toString(16));
+    }
+    cpu.setSegmentFlat(SEG_CS, cs, 0, -1, code);
+    for (const seg of [SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS]) cpu.setSegmentFlat(seg, ds, 0, -1, data);
     s[CR0] = CR0_PE | CR0_ET;
     s[EFLAGS] = 2;
-    s[R_EAX] = b.magic;
-    s[R_EBX] = b.mbiAddr;
-    s[EIP] = b.entry;
     cpu.setCpl(0);
     cpu.updateHflags();
-    dbg('multiboot entry %s, mbi %s', b.entry.toString(16), b.mbiAddr.toString(16));
   }
 
   /** A debugger is attached: triple faults stop the machine first (see DebugTarget). */
@@ -289,18 +343,19 @@ export class PcMachine implements MachineControl, Clock {
   /** Run the CPU for one slice: bounded instructions and host time. */
   runSlice(): StopReason {
     const t0 = Date.now();
+    const h0 = this.hostNs(), i0 = this.exec.insns;
+    this.steerClock(this.cpu.halted);
     let done = 0;
     let reason = StopReason.BUDGET;
     const icount = this.opts.icountShift !== null;
     while (done < SLICE_INSNS) {
       this.updateDevices();
+      // Stop at the next timer event: under -icount so that runs are reproducible, and always
+      // so that a periodic timer never fires twice within one run (the second edge would be lost).
       let budget = CHUNK_INSNS;
-      if (icount) {
-        // Stop exactly at the next timer event so that runs are reproducible.
-        const dt = this.nextEventNs() - this.nowNs();
-        const n = Math.ceil(dt / 2 ** this.opts.icountShift!);
-        if (n > 0 && n < budget) budget = n;
-      }
+      const dt = this.nextEventNs() - this.nowNs();
+      const n = Math.ceil(dt / (icount ? 2 ** this.opts.icountShift! : this.nsPerInsn));
+      if (n > 0 && n < budget) budget = n;
       const before = this.exec.insns;
       reason = this.exec.run(budget);
       done += this.exec.insns - before;
@@ -310,6 +365,8 @@ export class PcMachine implements MachineControl, Clock {
     }
     this.exec.idle();
     this.updateDevices();
+    const n = this.exec.insns - i0;
+    if (n > 100_000) this.hostNsPerInsn = (this.hostNs() - h0) / n;
     return reason;
   }
 

@@ -122,7 +122,9 @@ int main(uint32_t magic, uint32_t mbi)
     }
     t_ok("loopback MSR mirrors DTR->DSR RTS->CTS OUT1->RI OUT2->DCD", map_ok);
     t_eq("loopback LSR data ready", lsr_dr, 1);
-    t_eq("IIR received data available (FIFO on)", iir_rx_poll, 0xc4);
+    /* 0xC4 (data available) or, once four character times pass without a read, 0xCC
+       (character timeout): QEMU shows either, depending on host timing. */
+    t_ok("IIR received data available (FIFO on)", iir_rx_poll == 0xc4 || iir_rx_poll == 0xcc);
     t_ok("loopback data through the FIFO", memcmp(got, msg, 5) == 0);
     t_eq("LSR data ready clear after reading", lsr_empty, 0);
     t_eq("IIR no interrupt after reading", iir_after_rx & 0x0f, 0x01);
