@@ -83,6 +83,7 @@ function asDebugger(t: DebugTarget, cpl0: boolean, f: (cpu: X86Cpu) => void): Wr
     if (e === CPU_FAULT) return 'E22';   // the CPU refuses the value (#GP, #NP, ...)
     throw e;
   } finally {
+    cpu.setCpl(cpu.s[HFLAGS] & HF_CPL_MASK); // the TLB half follows the CPL restored above
     t.stateChanged();
   }
   return null;

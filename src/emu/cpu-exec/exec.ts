@@ -15,7 +15,7 @@ import {
   DR0, EFLAGS, EIP, FLAG_IF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
-import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock } from './tb';
+import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbTlbBase } from './tb';
 import { ExecStats } from './stats';
 import { TbLog } from './tblog';
 
@@ -174,7 +174,7 @@ export class CpuExec {
   private compile(batch: TranslationBlock[]): void {
     const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
     if (!live.length) return;
-    const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`));
+    const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t)));
     const fns = compileBatch(this.env, sources, mulhu, mulhs);
     live.forEach((t, i) => {
       t.fn = fns[i];

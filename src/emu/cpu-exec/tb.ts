@@ -2,6 +2,8 @@
 import { InterpCode } from '../tcg/interp';
 import { IrFunc, IrOp } from '../tcg/ir';
 import { TbFunction } from '../hostgen/jsgen';
+import { USER_TLB } from '../translate-i386/mmu';
+import { HF_CPL_MASK } from '../translate-i386/state';
 
 /** cflags: compile flags that are part of the key. */
 export const CF_SINGLE_INSN = 1;   // one instruction, never chained (single-step, SMC restart)
@@ -54,4 +56,9 @@ export class TranslationBlock {
     for (let i = 0; i < this.ranges.length; i += 2) if (start < this.ranges[i + 1] && end > this.ranges[i]) return true;
     return false;
   }
+}
+
+/** The TLB half a TB's generated code indexes: its privilege level is part of its key. */
+export function tbTlbBase(tb: TranslationBlock): number {
+  return (tb.flags & HF_CPL_MASK) === 3 ? USER_TLB : 0;
 }

@@ -29,7 +29,7 @@ const JS_COND: Record<number, string> = {
 function unsignedCond(c: Cond): boolean { return c >= Cond.ltu; }
 
 /** JavaScript source of one TB's function (named for stack traces and profiles). */
-export function genFunctionSource(f: IrFunc, name: string): string {
+export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0): string {
   const used = new Set<number>();
   for (const o of f.ops) {
     const { nout, nin } = opShape(o);
@@ -94,8 +94,8 @@ export function genFunctionSource(f: IrFunc, name: string): string {
       case Opc.mulhs: out.push(`    ${v(a[0])} = mulhs(${v(a[1])}, ${v(a[2])});`); break;
       case Opc.setcond: out.push(`    ${v(a[0])} = (${cmp(a[3], a[1], a[2])}) ? 1 : 0;`); break;
       case Opc.movcond: out.push(`    ${v(a[0])} = (${cmp(a[5], a[1], a[2])}) ? ${v(a[3])} : ${v(a[4])};`); break;
-      case Opc.ld: out.push(`    ${genLoad(v(a[0]), v(a[1]), a[2], eip)}`); break;
-      case Opc.st: out.push(`    ${genStore(v(a[0]), v(a[1]), a[2], eip)}`); break;
+      case Opc.ld: out.push(`    ${genLoad(v(a[0]), v(a[1]), a[2], eip, tlbBase)}`); break;
+      case Opc.st: out.push(`    ${genStore(v(a[0]), v(a[1]), a[2], eip, tlbBase)}`); break;
       case Opc.call: {
         const hi = a[a.length - 1];
         const flags = f.helpers[hi].flags;
@@ -119,21 +119,24 @@ export function genFunctionSource(f: IrFunc, name: string): string {
 const LOAD_VIEW = ['m8', 'm16', 'm32', '', 'i8', 'i16'];
 const SHIFT = [0, 1, 2, 0, 0, 1];
 
-function genLoad(d: string, addr: string, memop: number, eip: number): string {
+/** The TLB index of address `a` in the half `tlbBase` (a TB runs at one privilege level). */
+function tlbIndex(tlbBase: number): string { return tlbBase ? `(a >>> 12) | ${tlbBase}` : 'a >>> 12'; }
+
+function genLoad(d: string, addr: string, memop: number, eip: number, tlbBase: number): string {
   const size = 1 << (memop & 3);
   const align = size - 1;
   const check = align ? `((e & 4095) | (a & ${align})) === 0` : `(e & 4095) === 0`;
   const idx = SHIFT[memop] ? `((e ^ a) >>> ${SHIFT[memop]})` : `((e ^ a) >>> 0)`;
-  return `a = ${addr}; e = tlbR[a >>> 12]; ${d} = ${check} ? ${LOAD_VIEW[memop]}[${idx}] : ldSlow(a, ${memop}, ${eip});`;
+  return `a = ${addr}; e = tlbR[${tlbIndex(tlbBase)}]; ${d} = ${check} ? ${LOAD_VIEW[memop]}[${idx}] : ldSlow(a, ${memop}, ${eip});`;
 }
 
-function genStore(addr: string, val: string, memop: number, eip: number): string {
+function genStore(addr: string, val: string, memop: number, eip: number, tlbBase: number): string {
   const size = 1 << (memop & 3);
   const align = size - 1;
   const check = align ? `((e & 4095) | (a & ${align})) === 0` : `(e & 4095) === 0`;
   const view = ['m8', 'm16', 'm32'][memop & 3];
   const idx = SHIFT[memop & 3] ? `((e ^ a) >>> ${SHIFT[memop & 3]})` : `((e ^ a) >>> 0)`;
-  return `a = ${addr}; e = tlbW[a >>> 12]; if (${check}) ${view}[${idx}] = ${val}; else stSlow(a, ${val}, ${memop}, ${eip});`;
+  return `a = ${addr}; e = tlbW[${tlbIndex(tlbBase)}]; if (${check}) ${view}[${idx}] = ${val}; else stSlow(a, ${val}, ${memop}, ${eip});`;
 }
 
 /** Compile several TBs' functions with one `new Function` call. */

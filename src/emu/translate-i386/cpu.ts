@@ -1,7 +1,7 @@
 // The i386 CPU as seen by helpers and the exec loop: state array, memory, port I/O,
 // and the pending-exception record that a thrown CpuFault refers to.
 import { computeEflags } from './cc';
-import { Memory } from './mmu';
+import { Memory, USER_TLB } from './mmu';
 import { X87State } from './fpu';
 import {
   CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_TF, HF_ADDSEG, HF_CPL_MASK, HF_CS32,
@@ -67,6 +67,7 @@ export class X86Cpu {
 
   reset(): void {
     this.s.fill(0);
+    this.mem.tlbBase = 0;
     this.fpu = new X87State();
     this.msrTscOffset = 0;
     this.msrMiscEnable = 1;
@@ -132,8 +133,8 @@ export class X86Cpu {
   }
 
   setCpl(cpl: number): void {
-    // The TLB does not record U/S: crossing between user and supervisor flushes it.
-    if (((this.s[HFLAGS] & HF_CPL_MASK) === 3) !== (cpl === 3)) this.mem.flushTlb();
+    // User and supervisor accesses use separate TLB halves.
+    this.mem.tlbBase = cpl === 3 ? USER_TLB : 0;
     this.s[HFLAGS] = (this.s[HFLAGS] & ~HF_CPL_MASK) | cpl;
   }
 

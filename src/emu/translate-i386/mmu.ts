@@ -1,4 +1,7 @@
 // Guest memory: RAM in one ArrayBuffer, and a softmmu TLB that generated code checks inline.
+// The TLB has a supervisor half and a user half (QEMU's MMU indexes): code running at CPL 3
+// uses entries filled by user accesses only, so permissions hold without flushing on every
+// kernel entry and exit.
 //
 // A TLB entry for virtual page v is (physical page address ^ v << 12), so that
 // `entry ^ addr` is the physical address; its low 12 bits are zero when valid, and any
@@ -9,7 +12,9 @@ import { GuestMemory } from '../tcg/interp';
 export const PAGE_BITS = 12;
 export const PAGE_SIZE = 1 << PAGE_BITS;
 export const TLB_INVALID = -1;
-const TLB_ENTRIES = 1 << 20;
+/** One TLB half per privilege: supervisor entries at 0, user entries at USER_TLB (so no flush on ring changes). */
+export const USER_TLB = 1 << 20;
+const TLB_ENTRIES = 2 << 20;
 
 /** Access kinds passed to the address translation. */
 export const enum Access { READ = 0, WRITE = 1, FETCH = 2 }
@@ -37,7 +42,9 @@ export class Memory implements GuestMemory {
   /** Number of TBs on each physical page (0: stores are fast). */
   readonly codePages: Uint16Array;
   /** Watchpoints per linear page: such pages get no TLB entry, so every access is checked. */
-  readonly watchPages = new Uint8Array(TLB_ENTRIES);
+  readonly watchPages = new Uint8Array(USER_TLB);
+  /** The TLB half of the current privilege level: 0 (CPL 0-2) or USER_TLB (CPL 3). */
+  tlbBase = 0;
   /** Virtual pages with a valid TLB entry, for cheap flushes. */
   private readonly validPages: number[] = [];
   hooks: MemoryHooks;
@@ -73,8 +80,8 @@ export class Memory implements GuestMemory {
   flushTlbPage(addr: number): void {
     if (this.largePageCached) { this.flushTlb(); return; }
     const v = addr >>> PAGE_BITS;
-    this.tlbR[v] = TLB_INVALID;
-    this.tlbW[v] = TLB_INVALID;
+    this.tlbR[v] = this.tlbW[v] = TLB_INVALID;
+    this.tlbR[v | USER_TLB] = this.tlbW[v | USER_TLB] = TLB_INVALID;
     this.onFlush();
   }
 
@@ -88,9 +95,9 @@ export class Memory implements GuestMemory {
 
   private fill(addr: number, phys: number, write: boolean): void {
     if (phys >= this.size || phys < 0 || this.sysAccess) return;
-    const v = addr >>> PAGE_BITS;
-    if (this.watchPages[v]) return;
-    const e = ((phys & ~(PAGE_SIZE - 1)) ^ (v << PAGE_BITS)) | 0;
+    if (this.watchPages[addr >>> PAGE_BITS]) return;
+    const v = this.tlbBase | (addr >>> PAGE_BITS);
+    const e = ((phys & ~(PAGE_SIZE - 1)) ^ (addr & ~(PAGE_SIZE - 1))) | 0;
     if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID) {
       if (this.validPages.length > 8192) this.flushTlb();
       this.validPages.push(v);
@@ -131,7 +138,7 @@ export class Memory implements GuestMemory {
       for (let i = 0; i < size; i++) v |= this.ld8(addr + i, eip) << (8 * i);
     } else {
       // Unaligned accesses within a page miss the inline path but usually hit the TLB here.
-      const e = this.tlbR[addr >>> PAGE_BITS];
+      const e = this.tlbR[this.tlbBase | (addr >>> PAGE_BITS)];
       let p: number;
       if ((e & (PAGE_SIZE - 1)) === 0) p = (e ^ addr) >>> 0;
       else {
@@ -168,7 +175,7 @@ export class Memory implements GuestMemory {
       }
       return;
     }
-    const e = this.tlbW[addr >>> PAGE_BITS];
+    const e = this.tlbW[this.tlbBase | (addr >>> PAGE_BITS)];
     if ((e & (PAGE_SIZE - 1)) === 0) { this.physWrite((e ^ addr) >>> 0, size, value); return; }
     const p = this.hooks.translate(addr, Access.WRITE, eip);
     this.checkCode(p, size, eip);

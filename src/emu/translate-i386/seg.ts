@@ -19,9 +19,8 @@ function atomically(cpu: X86Cpu, f: () => void): void {
   try {
     f();
   } catch (e) {
-    const cplChanged = ((saved[HFLAGS] ^ cpu.s[HFLAGS]) & HF_CPL_MASK) !== 0;
     cpu.s.set(saved);
-    if (cplChanged) cpu.mem.flushTlb();
+    cpu.setCpl(saved[HFLAGS] & HF_CPL_MASK); // back to the TLB half of the restored CPL
     throw e;
   }
 }
