@@ -63,7 +63,7 @@ function physOfOffset(tb: TranslationBlock, off: number): number {
   return r[2] + (off - first);
 }
 
-export function infoTbOne(mem: Memory, tb: TranslationBlock): string[] {
+export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): string[] {
   const out = [
     `TB #${tb.id}: pc=0x${hex8(tb.pc)} cs_base=0x${hex8(tb.csBase)} phys=0x${hex8(tb.physPc)} flags=0x${hex8(tb.flags)} cflags=${cflagsText(tb.cflags)}`,
     `  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${execText(tb)}, ${tb.fn ? 'compiled to JavaScript' : 'interpreted'}`,
@@ -89,7 +89,7 @@ export function infoTbOne(mem: Memory, tb: TranslationBlock): string[] {
     }
     out.push('  IR after optimization:');
     for (const l of formatIr(tb.ir).trimEnd().split('\n')) out.push('   ' + l);
-    const src = genFunctionSource(tb.ir, `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`, tbTlbBase(tb));
+    const src = genFunctionSource(tb.ir, `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`, tbTlbBase(tb), loop);
     out.push(tb.fn ? '  JavaScript:' : '  JavaScript (not compiled yet; the source it will get):');
     for (const l of src.trimEnd().split('\n')) out.push('    ' + l);
   } else {

@@ -171,10 +171,15 @@ export class CpuExec {
     return tb;
   }
 
+  /** A TB may iterate inside its function unless each execution must be seen (-d exec, nochain) or it spans two pages. */
+  mayLoop(tb: TranslationBlock): boolean {
+    return !this.log.execEnabled && !(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && tb.ranges.length === 2;
+  }
+
   private compile(batch: TranslationBlock[]): void {
     const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
     if (!live.length) return;
-    const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t)));
+    const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t), this.mayLoop(t)));
     const fns = compileBatch(this.env, sources, mulhu, mulhs);
     live.forEach((t, i) => {
       t.fn = fns[i];
@@ -440,9 +445,10 @@ export class CpuExec {
           if (this.log.execEnabled) this.log.exec(tb, cpu);
           const flagsAtEntry = tb.flags;
           const fn = tb.fn;
-          const exit = fn !== null ? fn() : this.interpretTb(tb);
+          let exit = fn !== null ? fn() : this.interpretTb(tb);
           tb.execCount++;
           this.insns += tb.icount;
+          if (exit > 3) { this.insns += (exit >> 2) * tb.icount; exit &= 3; } // iterations of a self-loop
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
             if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
             if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();

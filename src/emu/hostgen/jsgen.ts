@@ -28,8 +28,17 @@ const JS_COND: Record<number, string> = {
 
 function unsignedCond(c: Cond): boolean { return c >= Cond.ltu; }
 
-/** JavaScript source of one TB's function (named for stack traces and profiles). */
-export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0): string {
+/** Extra iterations a self-looping TB may run before it returns to the exec loop. */
+export const LOOP_CAP = 255;
+
+/**
+ * JavaScript source of one TB's function (named for stack traces and profiles).
+ * With `loop`, a TB whose exit jumps back to its own start and that calls no helper (so
+ * nothing can raise an interrupt or change the machine behind it) iterates in place, up to
+ * LOOP_CAP extra times; it returns `exit | extraIterations << 2`, and on a fault adds the
+ * instructions of the extra iterations to `ctx.extraInsns`.
+ */
+export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = false): string {
   const used = new Set<number>();
   for (const o of f.ops) {
     const { nout, nin } = opShape(o);
@@ -60,8 +69,11 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0): string 
     for (let i = 0; i < nLocal; i++) locals.push(`t${i} = 0`);
     out.push(`  let ${locals.join(', ')};`);
   }
-  out.push('  let a = 0, e = 0;');
+  const loops = loop && f.loopSlots !== 0 && !f.ops.some(o => o.op === Opc.call);
+  const icount = f.ops.filter(o => o.op === Opc.insn_start).length;
+  out.push(loops ? '  let a = 0, e = 0, it = 0;' : '  let a = 0, e = 0;');
   out.push('  try {');
+  if (loops) out.push('  for (;; it++) {');
   for (const l of labels) out.push(`  L${l}: {`);
   let eip = 0;
   for (const o of f.ops) {
@@ -71,7 +83,11 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0): string 
       case Opc.label: out.push(`  } // L${a[0]}`); break;
       case Opc.br: out.push(`    break L${a[0]};`); break;
       case Opc.brcond: out.push(`    if (${cmp(a[2], a[0], a[1])}) break L${a[3]};`); break;
-      case Opc.exit: out.push(`    return ${a[0]};`); break;
+      case Opc.exit:
+        if (!loops) out.push(`    return ${a[0]};`);
+        else if (f.loopSlots & (1 << a[0])) out.push(`    if (it < ${LOOP_CAP}) continue; return ${a[0]} | (it << 2);`);
+        else out.push(`    return ${a[0]} | (it << 2);`);
+        break;
       case Opc.mov: out.push(`    ${v(a[0])} = ${v(a[1])};`); break;
       case Opc.add: out.push(`    ${v(a[0])} = (${v(a[1])} + ${v(a[2])}) | 0;`); break;
       case Opc.sub: out.push(`    ${v(a[0])} = (${v(a[1])} - ${v(a[2])}) | 0;`); break;
@@ -110,7 +126,8 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0): string 
       default: throw new Error(`jsgen: opcode ${o.op}`);
     }
   }
-  out.push('    return 3;');
+  out.push(loops ? '    return 3 | (it << 2);' : '    return 3;');
+  if (loops) out.push(`  }\n  } catch (x) { ctx.extraInsns += it * ${icount}; throw x;`);
   out.push(`  } finally { ${sync} }`);
   out.push('}');
   return out.join('\n');

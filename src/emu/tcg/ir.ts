@@ -85,6 +85,8 @@ export class IrFunc {
   private constIds = new Map<number, Temp>();
   nextLocal = GLOBAL_LIMIT;
   nextLabel = 0;
+  /** Exit slots (bit mask) that jump back to the TB's own start: the backend may loop there. */
+  loopSlots = 0;
 
   constructor(readonly helpers: HelperInfo[], readonly globalNames: string[]) {}
 

@@ -277,7 +277,9 @@ export class DisasContext {
     this.ir.mov(EIP, this.k(eip));
     const target = (this.csBase + eip) | 0;
     const samePage = (target >>> 12) === (this.startPc >>> 12);
-    this.ir.exit(!this.singleInsn && (samePage || this.chainAnyPage) ? slot : 2);
+    const chain = !this.singleInsn && (samePage || this.chainAnyPage);
+    if (chain && slot < 2 && target === this.startPc) this.ir.loopSlots |= 1 << slot;
+    this.ir.exit(chain ? slot : 2);
   }
   /** Jump to a computed offset: the loop looks it up. */
   jumpIndirect(eip: Temp): void {
