@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ROOT, runTcg86 } from '../support/run-tcg86';
+import { BIN, ROOT, runTcg86 } from '../support/run-tcg86';
 import { killMine, startTcg86Target, waitExited } from '../support/gdb-tools';
 import { GDB } from '../support/gdbstub-harness';
 
@@ -56,6 +56,35 @@ describe('Debian i386 Linux', function () {
     expect(r.status, r.stderr).to.equal(0);
     checkWorkload(r.stdout);
     expect(r.stdout).to.contain('Run /init as init process');
+  });
+
+  it('with tcg86.shell, a person types at the busybox shell through -serial stdio (16550 receive interrupts)', async () => {
+    const p = spawn(process.execPath, [BIN, '-kernel', path.join(CACHE, 'bzImage'), '-initrd', path.join(CACHE, 'initramfs.gz'),
+      '-append', `${APPEND} tcg86.shell`, '-serial', 'stdio', '-no-reboot', '-display', 'none'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    const exited = new Promise<number | null>((resolve) => p.on('close', resolve));
+    const waitFor = async (re: RegExp, from: number): Promise<number> => {
+      const end = Date.now() + BOOT_MS;
+      for (;;) {
+        const m = re.exec(out.slice(from));
+        if (m) return from + m.index + m[0].length;
+        if (Date.now() > end || p.exitCode !== null) throw new Error(`no ${re} in:\n${out.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    };
+    try {
+      let at = await waitFor(/TCG86-LINUX: done[^]*?\/ # /, 0);
+      p.stdin.write('echo $((6*7)) $((0x7fffffff+1))\n');
+      at = await waitFor(/\r?\n42 2147483648\r?\n[^]*?\/ # /, at);
+      p.stdin.write('cat /proc/cmdline; uname -m\n');
+      at = await waitFor(/tcg86\.shell\r?\ni686\r?\n/, at);
+      p.stdin.write('exit\n');
+      await waitFor(/reboot: Restarting system/, at);
+      expect(await exited).to.equal(0);
+    } finally {
+      p.kill('SIGKILL');
+    }
   });
 
   describe('under gdb', () => {
