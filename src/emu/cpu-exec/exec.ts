@@ -135,6 +135,7 @@ export class CpuExec {
       if (phys1 < 0) phys1 = p & ~0xfff;
       return mem.physRead8(p);
     };
+    const t0 = performance.now();
     const res = translateTb(fetch, csBase, eip, flags, cflags & CF_SINGLE_INSN ? 1 : MAX_INSNS);
     const size = (res.endPc - pc) | 0;
     const ir = res.ir;
@@ -152,6 +153,7 @@ export class CpuExec {
     const tb = new TranslationBlock(this.nextId++, pc, csBase, flags, cflags, phys, size, res.icount, res.insnEips, ir,
       this.opts.backend === 'js' ? null : assemble(ir), ranges);
     tb.opsBefore = opsBefore;
+    this.stats.translateMs += performance.now() - t0;
     let list = this.tbs.get(phys);
     if (!list) this.tbs.set(phys, list = []);
     list.push(tb);
@@ -179,8 +181,10 @@ export class CpuExec {
   private compile(batch: TranslationBlock[]): void {
     const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
     if (!live.length) return;
+    const t0 = performance.now();
     const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t), this.mayLoop(t)));
     const fns = compileBatch(this.env, sources, mulhu, mulhs);
+    this.stats.compileMs += performance.now() - t0;
     live.forEach((t, i) => {
       t.fn = fns[i];
       this.log.compiled(t, sources[i]);

@@ -19,6 +19,9 @@ export class ExecStats {
   insnsTotal = 0;
   interrupts = 0;
   exceptions = 0;
+  /** Host time spent translating (decode, IR, optimizer, interpreter code) and generating + compiling JavaScript. */
+  translateMs = 0;
+  compileMs = 0;
 
   describe(): string {
     const pct = (a: number, b: number) => (b ? ((100 * a) / b).toFixed(1) : '0.0') + '%';
@@ -34,6 +37,7 @@ export class ExecStats {
       `chain links           ${this.chainLinks}`,
       `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, JS ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
       `interrupts            ${this.interrupts}, exceptions ${this.exceptions}`,
+      `host time             translation ${(this.translateMs / 1000).toFixed(2)} s, JavaScript generation and compilation ${(this.compileMs / 1000).toFixed(2)} s`,
     ].join('\n');
   }
 }
