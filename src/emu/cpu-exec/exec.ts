@@ -2,7 +2,7 @@
 // translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
-import { compileBatch, genFunctionSource, HostEnv } from '../hostgen/jsgen';
+import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
 import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
@@ -43,6 +43,8 @@ export interface InterruptSource {
 export const enum StopReason { BUDGET, HALTED, REQUEST, BREAKPOINT, STEP, WATCHPOINT }
 
 const JC_SIZE = 4096;
+/** Most TBs one region (tier 3) compiles together. */
+const REGION_MAX_TBS = 16;
 
 export class CpuExec {
   readonly stats = new ExecStats();
@@ -173,9 +175,57 @@ export class CpuExec {
     return tb;
   }
 
-  /** A TB may iterate inside its function unless each execution must be seen (-d exec, nochain) or it spans two pages. */
+  /**
+   * A TB may iterate inside its function (or join a region) unless each execution must be seen
+   * (-d exec, nochain, TF single-step traps, interrupt shadows) or it spans two pages.
+   */
   mayLoop(tb: TranslationBlock): boolean {
-    return !this.log.execEnabled && !(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && tb.ranges.length === 2;
+    return !this.log.execEnabled && !(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(tb.flags & (HF_TF | HF_INHIBIT_IRQ))
+      && tb.ranges.length === 2;
+  }
+
+  /**
+   * Tier 3: when a hot TB heads a loop of chained TBs on its own page, compile the loop as one
+   * function (a region). Members are TBs linked from the head, same page, same flags, no helper
+   * calls; the region is kept only if a member links back to the head.
+   */
+  private buildRegion(head: TranslationBlock): void {
+    if (head.region || !head.fn || !head.ir || !this.mayLoop(head) || !regionEligible(head.ir)) return;
+    const page = head.physPc >>> 12;
+    const members = [head];
+    const index = new Map<TranslationBlock, number>([[head, 0]]);
+    for (let i = 0; i < members.length; i++) {
+      for (const nx of members[i].jmp) {
+        if (!nx || index.has(nx) || members.length >= REGION_MAX_TBS || nx.invalid || !nx.ir || nx.flags !== head.flags
+          || nx.csBase !== head.csBase || (nx.physPc >>> 12) !== page || !this.mayLoop(nx) || !regionEligible(nx.ir)) continue;
+        index.set(nx, members.length);
+        members.push(nx);
+      }
+    }
+    if (members.length < 2 || !members.some(m => m.jmp[0] === head || m.jmp[1] === head)) return;
+    const spec = members.map(m => ({
+      ir: m.ir!,
+      next: [m.jmp[0] ? index.get(m.jmp[0]) ?? -1 : -1, m.jmp[1] ? index.get(m.jmp[1]) ?? -1 : -1] as [number, number],
+    }));
+    const t0 = performance.now();
+    const src = genRegionSource(spec, `region_${(head.pc >>> 0).toString(16)}_${head.id}`, tbTlbBase(head));
+    const fn = compileBatch(this.env, [src], mulhu, mulhs)[0];
+    this.stats.compileMs += performance.now() - t0;
+    this.stats.regions++;
+    this.stats.regionTbs += members.length;
+    head.ownFn = head.fn;
+    head.fn = fn;
+    head.region = members;
+    for (const m of members) m.inRegions.push(head);
+    this.log.compiled(head, src);
+  }
+
+  /** A member changed: its regions fall back to their heads' own functions. */
+  private dissolveRegions(tb: TranslationBlock): void {
+    for (const head of tb.inRegions) {
+      if (head.region) { head.fn = head.ownFn; head.region = null; }
+    }
+    tb.inRegions = [];
   }
 
   private compile(batch: TranslationBlock[]): void {
@@ -189,6 +239,7 @@ export class CpuExec {
       t.fn = fns[i];
       this.log.compiled(t, sources[i]);
     });
+    for (const t of live) this.buildRegion(t);
     this.stats.tbsCompiled += live.length;
     this.stats.compileBatches++;
   }
@@ -231,6 +282,7 @@ export class CpuExec {
     }
     for (const { tb: src, slot } of tb.incoming) if (src.jmp[slot] === tb) src.jmp[slot] = null;
     tb.incoming = [];
+    this.dissolveRegions(tb);
     tb.jmp = [null, null];
     this.tbCount--;
   }
@@ -243,7 +295,9 @@ export class CpuExec {
       if (!set) continue;
       for (const tb of [...set]) {
         if (tb.overlaps(phys, phys + len)) {
-          if (tb === this.curTb) hitCurrent = true;
+          // The running TB, or a member of the region it heads (the region runs its code).
+          const cur = this.curTb;
+          if (tb === cur || (cur && cur.region && cur.region.includes(tb))) hitCurrent = true;
           this.invalidateTb(tb);
         }
       }
@@ -450,6 +504,14 @@ export class CpuExec {
           const flagsAtEntry = tb.flags;
           const fn = tb.fn;
           let exit = fn !== null ? fn() : this.interpretTb(tb);
+          if (exit < 0) {
+            // A region returned from one of its members: continue as after that TB.
+            const c = ~exit;
+            if (tb.region) tb = tb.region[c >> 2];
+            exit = c & 3;
+            this.insns += cpu.extraInsns;
+            cpu.extraInsns = 0;
+          }
           tb.execCount++;
           this.insns += tb.icount;
           if (exit > 3) { this.insns += (exit >> 2) * tb.icount; exit &= 3; } // iterations of a self-loop
@@ -473,6 +535,8 @@ export class CpuExec {
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;
             if (this.log.execEnabled) this.log.link(tb, exit, nt);
+            // A link back to an older TB closes a loop: with JavaScript already there, make it a region.
+            if (nt.id <= tb.id && nt.fn !== null) this.buildRegion(nt);
           }
           tb = nt;
         }

@@ -3,6 +3,9 @@ export class ExecStats {
   tbsTranslated = 0;
   tbsCompiled = 0;
   compileBatches = 0;
+  /** Regions (tier 3: hot loops of several TBs in one function) and the TBs in them. */
+  regions = 0;
+  regionTbs = 0;
   insnsTranslated = 0;
   opsBefore = 0;
   opsAfter = 0;
@@ -29,6 +32,7 @@ export class ExecStats {
     return [
       `TBs translated        ${this.tbsTranslated}`,
       `TBs compiled to JS    ${this.tbsCompiled} (in ${this.compileBatches} batches)`,
+      `regions (loops)       ${this.regions} (${this.regionTbs} TBs)`,
       `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
       `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,
       `TB flushes            ${this.flushes}`,

@@ -16,6 +16,11 @@ export class TranslationBlock {
   incoming: { tb: TranslationBlock; slot: number }[] = [];
   invalid = false;
   fn: TbFunction | null = null;
+  /** When this TB heads a region (tier 3): its members (this one first), and its own function. */
+  region: TranslationBlock[] | null = null;
+  ownFn: TbFunction | null = null;
+  /** Heads of the regions this TB belongs to (a member's invalidation dissolves them). */
+  inRegions: TranslationBlock[] = [];
   execCount = 0;
   compileQueued = false;
   /** Optimized IR kept until the TB is compiled to JavaScript (and for `info tb`). */

@@ -30,64 +30,70 @@ function unsignedCond(c: Cond): boolean { return c >= Cond.ltu; }
 
 /** Extra iterations a self-looping TB may run before it returns to the exec loop. */
 export const LOOP_CAP = 255;
+/** Guest instructions a region may run before it returns to the exec loop. */
+export const REGION_CAP = 4096;
 
-/**
- * JavaScript source of one TB's function (named for stack traces and profiles).
- * With `loop`, a TB whose exit jumps back to its own start and that calls no helper (so
- * nothing can raise an interrupt or change the machine behind it) iterates in place, up to
- * LOOP_CAP extra times; it returns `exit | extraIterations << 2`, and on a fault adds the
- * instructions of the extra iterations to `ctx.extraInsns`.
- */
-export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = false): string {
+/** How one IR function's ops become JavaScript statements, and what its exits turn into. */
+interface BodyCtx {
+  f: IrFunc;
+  out: string[];
+  tlbBase: number;
+  sync: string;
+  reload: string;
+  /** Label names are prefixed so that several TBs can share one function (regions). */
+  labelPrefix: string;
+  exit(slot: number): string;
+}
+
+function usedGlobals(fs: IrFunc[]): number[] {
   const used = new Set<number>();
-  for (const o of f.ops) {
-    const { nout, nin } = opShape(o);
-    for (let i = 0; i < nout + nin; i++) { const t = o.args[i]; if (t >= 0 && t < GLOBAL_LIMIT) used.add(t); }
+  for (const f of fs) {
+    for (const o of f.ops) {
+      const { nout, nin } = opShape(o);
+      for (let i = 0; i < nout + nin; i++) { const t = o.args[i]; if (t >= 0 && t < GLOBAL_LIMIT) used.add(t); }
+    }
   }
-  const globals = [...used].sort((a, b) => a - b);
-  const v = (t: number): string => {
-    if (t < GLOBAL_LIMIT) return `g${t}`;
-    if (t < CONST_BASE) return `t${t - GLOBAL_LIMIT}`;
-    return String(f.constValue(t));
-  };
-  const cmp = (c: Cond, a: number, b: number): string =>
-    unsignedCond(c) ? `(${v(a)} >>> 0) ${JS_COND[c]} (${v(b)} >>> 0)` : `${v(a)} ${JS_COND[c]} ${v(b)}`;
-  const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
-  const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
+  return [...used].sort((a, b) => a - b);
+}
 
-  // Labels are forward targets only: open one labelled block per label, outermost = last.
-  const labelPos = new Map<number, number>();
-  f.ops.forEach((o, i) => { if (o.op === Opc.label) labelPos.set(o.args[0], i); });
-  const labels = [...labelPos.entries()].sort((a, b) => b[1] - a[1]).map(e => e[0]);
-
-  const out: string[] = [];
-  out.push(`function ${name}() {`);
+function declareLocals(out: string[], globals: number[], nLocal: number, extra: string): void {
   if (globals.length) out.push(`  let ${globals.map(g => `g${g} = s[${g}]`).join(', ')};`);
-  const nLocal = f.nextLocal - GLOBAL_LIMIT;
   if (nLocal > 0) {
     const locals: string[] = [];
     for (let i = 0; i < nLocal; i++) locals.push(`t${i} = 0`);
     out.push(`  let ${locals.join(', ')};`);
   }
-  const loops = loop && f.loopSlots !== 0 && !f.ops.some(o => o.op === Opc.call);
-  const icount = f.ops.filter(o => o.op === Opc.insn_start).length;
-  out.push(loops ? '  let a = 0, e = 0, it = 0;' : '  let a = 0, e = 0;');
-  out.push('  try {');
-  if (loops) out.push('  for (;; it++) {');
-  for (const l of labels) out.push(`  L${l}: {`);
+  out.push(`  let a = 0, e = 0${extra};`);
+}
+
+const hasCalls = (f: IrFunc): boolean => f.ops.some(o => o.op === Opc.call);
+const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
+
+/** The statements of one TB (labelled blocks for its forward branches), ending with its fall-through exit. */
+function emitBody(b: BodyCtx): void {
+  const { f, out, tlbBase, sync, reload } = b;
+  const v = (t: number): string => {
+    if (t < GLOBAL_LIMIT) return `g${t}`;
+    if (t < CONST_BASE) return `t${t - GLOBAL_LIMIT}`;
+    return String(f.constValue(t));
+  };
+  const cmp = (c: Cond, a: number, b2: number): string =>
+    unsignedCond(c) ? `(${v(a)} >>> 0) ${JS_COND[c]} (${v(b2)} >>> 0)` : `${v(a)} ${JS_COND[c]} ${v(b2)}`;
+  // Labels are forward targets only: open one labelled block per label, outermost = last.
+  const labelPos = new Map<number, number>();
+  f.ops.forEach((o, i) => { if (o.op === Opc.label) labelPos.set(o.args[0], i); });
+  const labels = [...labelPos.entries()].sort((x, y) => y[1] - x[1]).map(e => e[0]);
+  const L = (l: number) => `L${b.labelPrefix}${l}`;
+  for (const l of labels) out.push(`  ${L(l)}: {`);
   let eip = 0;
   for (const o of f.ops) {
     const a = o.args;
     switch (o.op) {
       case Opc.insn_start: eip = a[0]; out.push(`    // ${(eip >>> 0).toString(16)}`); break;
-      case Opc.label: out.push(`  } // L${a[0]}`); break;
-      case Opc.br: out.push(`    break L${a[0]};`); break;
-      case Opc.brcond: out.push(`    if (${cmp(a[2], a[0], a[1])}) break L${a[3]};`); break;
-      case Opc.exit:
-        if (!loops) out.push(`    return ${a[0]};`);
-        else if (f.loopSlots & (1 << a[0])) out.push(`    if (it < ${LOOP_CAP}) continue; return ${a[0]} | (it << 2);`);
-        else out.push(`    return ${a[0]} | (it << 2);`);
-        break;
+      case Opc.label: out.push(`  } // ${L(a[0])}`); break;
+      case Opc.br: out.push(`    break ${L(a[0])};`); break;
+      case Opc.brcond: out.push(`    if (${cmp(a[2], a[0], a[1])}) break ${L(a[3])};`); break;
+      case Opc.exit: out.push(`    ${b.exit(a[0])}`); break;
       case Opc.mov: out.push(`    ${v(a[0])} = ${v(a[1])};`); break;
       case Opc.add: out.push(`    ${v(a[0])} = (${v(a[1])} + ${v(a[2])}) | 0;`); break;
       case Opc.sub: out.push(`    ${v(a[0])} = (${v(a[1])} - ${v(a[2])}) | 0;`); break;
@@ -126,8 +132,77 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = f
       default: throw new Error(`jsgen: opcode ${o.op}`);
     }
   }
-  out.push(loops ? '    return 3 | (it << 2);' : '    return 3;');
-  if (loops) out.push(`  }\n  } catch (x) { ctx.extraInsns += it * ${icount}; throw x;`);
+  out.push(`    ${b.exit(3)}`);
+}
+
+/**
+ * JavaScript source of one TB's function (named for stack traces and profiles).
+ * With `loop`, a TB whose exit jumps back to its own start and that calls no helper (so
+ * nothing can raise an interrupt or change the machine behind it) iterates in place, up to
+ * LOOP_CAP extra times; it returns `exit | extraIterations << 2`, and on a fault adds the
+ * instructions of the extra iterations to `ctx.extraInsns`.
+ */
+export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = false): string {
+  const globals = usedGlobals([f]);
+  const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
+  const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
+  const loops = loop && f.loopSlots !== 0 && !hasCalls(f);
+  const out: string[] = [`function ${name}() {`];
+  declareLocals(out, globals, f.nextLocal - GLOBAL_LIMIT, loops ? ', it = 0' : '');
+  out.push('  try {');
+  if (loops) out.push('  for (;; it++) {');
+  emitBody({
+    f, out, tlbBase, sync, reload, labelPrefix: '',
+    exit: (slot) => {
+      if (!loops) return `return ${slot};`;
+      if (slot < 2 && (f.loopSlots & (1 << slot))) return `if (it < ${LOOP_CAP}) continue; return ${slot} | (it << 2);`;
+      return `return ${slot} | (it << 2);`;
+    },
+  });
+  if (loops) out.push(`  }\n  } catch (x) { ctx.extraInsns += it * ${insnCount(f)}; throw x;`);
+  out.push(`  } finally { ${sync} }`);
+  out.push('}');
+  return out.join('\n');
+}
+
+/** One TB of a region: its IR and, for exits 0 and 1, the index of the member they lead to (-1: leave). */
+export interface RegionMember { ir: IrFunc; next: [number, number] }
+
+/** A region may hold these TBs: helper calls could raise interrupts or change modes, so none. */
+export function regionEligible(f: IrFunc): boolean { return !hasCalls(f); }
+
+/**
+ * One function for a hot loop spanning several TBs (tier 3): the members' bodies are cases of
+ * a switch, and an exit that leads to another member continues there without returning to the
+ * exec loop (guest registers stay in locals). After REGION_CAP instructions, or at an exit that
+ * leaves the region, it returns ~(member << 2 | exit) (a negative number) and adds the
+ * instructions of the members it completed before that one to `ctx.extraInsns`.
+ */
+export function genRegionSource(members: RegionMember[], name: string, tlbBase = 0): string {
+  const globals = usedGlobals(members.map(m => m.ir));
+  const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
+  const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
+  const out: string[] = [`function ${name}() {`];
+  declareLocals(out, globals, Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT)), ', m = 0, n = 0');
+  out.push('  try {');
+  out.push('  for (;;) {');
+  out.push('  switch (m) {');
+  members.forEach((mem, i) => {
+    const icount = insnCount(mem.ir);
+    out.push(`  case ${i}: {`);
+    emitBody({
+      f: mem.ir, out, tlbBase, sync, reload, labelPrefix: `${i}_`,
+      exit: (slot) => {
+        const leave = `ctx.extraInsns += n; return ${~((i << 2) | slot)};`;
+        const to = slot < 2 ? mem.next[slot] : -1;
+        return to >= 0 ? `if (n < ${REGION_CAP}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
+      },
+    });
+    out.push('  }');
+  });
+  out.push('  }');
+  out.push('  }');
+  out.push('  } catch (x) { ctx.extraInsns += n; throw x;');
   out.push(`  } finally { ${sync} }`);
   out.push('}');
   return out.join('\n');
