@@ -78,6 +78,11 @@ export class CpuExec {
     };
     mem.onFlush = () => this.jc.fill(null);
     cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
+    cpu.hooks.softInterrupt = (vector, nextEip, eip) => {
+      this.log.interrupt(cpu, vector, true, -1, this.stats.interrupts);
+      this.stats.exceptions++;
+      this.deliver(vector, true, -1, nextEip, eip);
+    };
     this.env = {
       s: cpu.s, m8: mem.m8, i8: mem.i8, m16: mem.m16, i16: mem.i16, m32: mem.m32, tlbR: mem.tlbR, tlbW: mem.tlbW,
       ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),

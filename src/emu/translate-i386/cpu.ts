@@ -28,6 +28,11 @@ export interface CpuHooks {
   unimplemented(eip: number, what: string): void;
   /** FERR#: an unmasked x87 exception met by a waiting instruction with CR0.NE = 0. */
   ferr?(): void;
+  /**
+   * `int n` / `int3` / `into`: deliver the software interrupt now, from the helper, instead of
+   * unwinding to the exec loop with a throw (much cheaper for syscall-heavy guests).
+   */
+  softInterrupt?(vector: number, nextEip: number, eip: number): void;
 }
 
 export class X86Cpu {

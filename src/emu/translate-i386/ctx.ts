@@ -24,6 +24,8 @@ export interface ModRM {
   addr: Temp;
   /** Offset (effective address before the segment base). */
   ea: Temp;
+  /** Segment register of a memory operand (after overrides). */
+  seg?: number;
 }
 
 export class DisasContext {
@@ -115,7 +117,7 @@ export class DisasContext {
     if (mod === 3) return { mod, reg, rm, addr: -1, ea: -1 };
     const { ea, defSeg } = this.addr32 ? this.ea32(mod, rm) : this.ea16(mod, rm);
     const seg = this.segOverride >= 0 ? this.segOverride : defSeg;
-    return { mod, reg, rm, addr: this.linear(seg, ea), ea };
+    return { mod, reg, rm, addr: this.linear(seg, ea), ea, seg };
   }
 
   private ea32(mod: number, rm: number): { ea: Temp; defSeg: number } {

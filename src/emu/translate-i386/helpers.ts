@@ -234,7 +234,13 @@ function requireCpl0(cpu: X86Cpu, eip: number): void { if (cpu.cpl !== 0) cpu.ra
 
 def('hlt', ANY, (cpu, eip) => { requireCpl0(cpu, eip); cpu.halted = true; });
 def('raise', ANY, (cpu, vector, error, eip) => cpu.raise(vector, error, eip));
-def('raise_soft', ANY, (cpu, vector, nextEip, eip) => cpu.raise(vector, -1, nextEip, true, eip));
+function softInterrupt(cpu: X86Cpu, vector: number, nextEip: number, eip: number): void {
+  const deliver = cpu.hooks.softInterrupt;
+  if (deliver && !cpu.singleStepping) deliver(vector, nextEip, eip);
+  else cpu.raise(vector, -1, nextEip, true, eip);
+}
+def('raise_soft', ANY, (cpu, vector, nextEip, eip) => softInterrupt(cpu, vector, nextEip, eip));
+// into does not end its TB, so it must unwind (int and int3 end theirs and can deliver in place).
 def('into', ANY, (cpu, nextEip, eip) => { if (flags(cpu) & FLAG_OF) cpu.raise(4, -1, nextEip, true, eip); });
 def('unimp', ANY, (cpu, eip, opcode) => { cpu.hooks.unimplemented(eip, opcode.toString(16)); cpu.raise(EXC_UD, -1, eip); });
 
@@ -520,8 +526,9 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
     put(R_ECX, count);
     // Each iteration counts as an instruction (icount, budgets), as in QEMU.
     if (count === 0 || stop) { cpu.extraInsns += iters; return 0; }
-    // A single-step runs one iteration (QEMU: one per step); otherwise a chunk at a time.
-    if (++iters >= (cpu.singleStepping ? 1 : STRING_CHUNK)) { cpu.extraInsns += iters - 1; return 1; }
+    // A single-step (gdb's, or the guest's TF trap after each iteration) runs one iteration;
+    // otherwise a chunk at a time.
+    if (++iters >= (cpu.singleStepping || (s[EFLAGS] & FLAG_TF) ? 1 : STRING_CHUNK)) { cpu.extraInsns += iters - 1; return 1; }
   }
 }
 

@@ -64,7 +64,7 @@ export class Memory implements GuestMemory {
 
   /** Set when a TLB entry came from a 2/4 MiB page: invlpg must then flush everything (QEMU does likewise). */
   largePageCached = false;
-  /** Set around implicit supervisor accesses (descriptor tables, TSS): privilege checks as CPL 0, no TLB fill. */
+  /** Set around implicit supervisor accesses (descriptor tables, TSS): privilege checks as CPL 0, supervisor TLB half. */
   sysAccess = false;
 
   /** Called after every TLB flush (the exec loop drops its virtual-pc jump cache). */
@@ -94,9 +94,10 @@ export class Memory implements GuestMemory {
   }
 
   private fill(addr: number, phys: number, write: boolean): void {
-    if (phys >= this.size || phys < 0 || this.sysAccess) return;
+    if (phys >= this.size || phys < 0) return;
     if (this.watchPages[addr >>> PAGE_BITS]) return;
-    const v = this.tlbBase | (addr >>> PAGE_BITS);
+    // Implicit supervisor accesses (descriptor tables, TSS) use the supervisor half.
+    const v = (this.sysAccess ? 0 : this.tlbBase) | (addr >>> PAGE_BITS);
     const e = ((phys & ~(PAGE_SIZE - 1)) ^ (addr & ~(PAGE_SIZE - 1))) | 0;
     if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID) {
       if (this.validPages.length > 8192) this.flushTlb();
@@ -138,7 +139,7 @@ export class Memory implements GuestMemory {
       for (let i = 0; i < size; i++) v |= this.ld8(addr + i, eip) << (8 * i);
     } else {
       // Unaligned accesses within a page miss the inline path but usually hit the TLB here.
-      const e = this.tlbR[this.tlbBase | (addr >>> PAGE_BITS)];
+      const e = this.tlbR[(this.sysAccess ? 0 : this.tlbBase) | (addr >>> PAGE_BITS)];
       let p: number;
       if ((e & (PAGE_SIZE - 1)) === 0) p = (e ^ addr) >>> 0;
       else {
@@ -175,7 +176,7 @@ export class Memory implements GuestMemory {
       }
       return;
     }
-    const e = this.tlbW[this.tlbBase | (addr >>> PAGE_BITS)];
+    const e = this.tlbW[(this.sysAccess ? 0 : this.tlbBase) | (addr >>> PAGE_BITS)];
     if ((e & (PAGE_SIZE - 1)) === 0) { this.physWrite((e ^ addr) >>> 0, size, value); return; }
     const p = this.hooks.translate(addr, Access.WRITE, eip);
     this.checkCode(p, size, eip);

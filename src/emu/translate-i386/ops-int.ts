@@ -181,7 +181,9 @@ export function genBt(c: DisasContext, op: number, size: number, m: ModRM, bitTe
   if (m.mod !== 3 && fromReg) {
     // Signed bit offset: the operand address moves by (offset >> log2(bits)) * bytes.
     const off = c.sext(bitTemp, size);
-    addr = ir.add(addr, ir.shli(ir.sari(off, size === SZ32 ? 5 : 4), size === SZ32 ? 2 : 1));
+    const delta = ir.shli(ir.sari(off, size === SZ32 ? 5 : 4), size === SZ32 ? 2 : 1);
+    // The offset is part of the effective address: with 16-bit addressing it wraps at 64 KiB.
+    addr = c.addr32 || m.seg === undefined ? ir.add(addr, delta) : c.linear(m.seg, ir.andi(ir.add(m.ea, delta), 0xffff));
     bit = ir.andi(off, bits - 1);
   }
   const mm: ModRM = { ...m, addr };

@@ -14,14 +14,22 @@ export const EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14;
  * Runs a control transfer all or nothing: a fault half-way (a bad SS after CS was loaded, a
  * stack page missing) leaves the registers as they were before the instruction.
  */
+// Saved states by nesting depth: a typed array per far transfer would allocate an ArrayBuffer
+// each time, which costs more than the transfer itself.
+const savedStates: Int32Array[] = [];
+let atomicDepth = 0;
 function atomically(cpu: X86Cpu, f: () => void): void {
-  const saved = cpu.s.slice();
+  const saved = savedStates[atomicDepth] ??= new Int32Array(cpu.s.length);
+  saved.set(cpu.s);
+  atomicDepth++;
   try {
     f();
   } catch (e) {
     cpu.s.set(saved);
     cpu.setCpl(saved[HFLAGS] & HF_CPL_MASK); // back to the TLB half of the restored CPL
     throw e;
+  } finally {
+    atomicDepth--;
   }
 }
 

@@ -613,8 +613,10 @@ function genString(c: DisasContext, op: number): void {
   if (rep) {
     const done = ir.newLabel();
     ir.brcond(Cond.eq, more, c.k(0), done);
+    // More iterations: back to this instruction through the loop (exit 2, not 3, so that with
+    // TF set the single-step trap follows each iteration, as on hardware).
     ir.mov(EIP, c.k(c.eip));
-    ir.exit(3);
+    ir.exit(2);
     ir.setLabel(done);
     c.gotoTb(2, c.nextEip);
     c.isJmp = Disas.JUMP;

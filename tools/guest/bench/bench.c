@@ -9,6 +9,12 @@
  * interpreter.  With "timing" in the multiboot command line, each part also
  * prints its TSC cycle count (not deterministic; off by default).
  *
+ * With "paging", the same parts run with paging on (4 KiB pages identity-mapping
+ * all of the first 128 MiB, CR0.WP set): their checksums must not change.  With
+ * "mmu", two paging-heavy parts run instead: a pointer chase through 32 MiB
+ * (a random cycle over 4-byte slots, a new page at almost every step) and a
+ * syscall loop (int $0x80 from ring 3 to a DPL 3 gate and iret back).
+ *
  * Built by tools/build-guests.sh; tools/guest/bench/expected.txt is the
  * output under QEMU.
  */
@@ -266,19 +272,105 @@ static uint32_t bench_vm(void)
     return sum;
 }
 
+/* ---- paging: page tables, the pointer chase, ring 3 <-> ring 0 ---- */
+#define MAP_MB 128
+static uint32_t pgdir[1024] __attribute__((aligned(4096)));
+static uint32_t pgtab[MAP_MB / 4][1024] __attribute__((aligned(4096)));
+static void paging_on(void)
+{
+    for (uint32_t t = 0; t < MAP_MB / 4; t++) {
+        for (uint32_t i = 0; i < 1024; i++)
+            pgtab[t][i] = ((t * 1024 + i) << 12) | 7; /* present, writable, user */
+        pgdir[t] = (uint32_t)pgtab[t] | 7;
+    }
+    asm volatile("movl %0, %%cr3" : : "r"(pgdir) : "memory");
+    uint32_t cr0;
+    asm volatile("movl %%cr0, %0" : "=r"(cr0));
+    asm volatile("movl %0, %%cr0" : : "r"(cr0 | 0x80010000u) : "memory"); /* PG | WP */
+}
+
+#define CHASE_SLOTS (8u << 20) /* 32 MiB of 4-byte slots */
+static uint32_t chase[CHASE_SLOTS];
+static uint32_t bench_chase(void)
+{
+    /* Sattolo's shuffle: one cycle through every slot. */
+    uint32_t seed = 12345;
+    for (uint32_t i = 0; i < CHASE_SLOTS; i++)
+        chase[i] = i;
+    for (uint32_t i = CHASE_SLOTS - 1; i > 0; i--) {
+        seed = seed * 1103515245u + 12345u;
+        uint32_t j = (seed >> 8) % i;
+        uint32_t t = chase[i]; chase[i] = chase[j]; chase[j] = t;
+    }
+    uint32_t p = 0, sum = 0;
+    for (uint32_t n = 0; n < 3 * CHASE_SLOTS; n++) {
+        p = chase[p];
+        sum += p;
+    }
+    return hash32(sum, p);
+}
+
+struct tss32 { uint32_t link, esp0, ss0, rest[23]; };
+static struct tss32 tss __attribute__((aligned(128)));
+static uint8_t ring0_stack[8192] __attribute__((aligned(16)));
+uint8_t ring3_stack[8192] __attribute__((aligned(16)));
+volatile uint32_t sc_count, sc_sum, saved_esp;
+void sc_entry(void), back_entry(void);
+uint32_t enter_user(uint32_t n);
+/* int $0x80 counts and adds eax; int $0x81 leaves ring 3 for good and returns from enter_user. */
+asm(".text\n"
+    "sc_entry: incl sc_count\n addl %eax, sc_sum\n iretl\n"
+    "back_entry: movl $0x10, %eax\n movw %ax, %ds\n movw %ax, %es\n"
+    "  movl saved_esp, %esp\n popl %ebp\n popl %edi\n popl %esi\n popl %ebx\n movl sc_count, %eax\n ret\n"
+    "enter_user: pushl %ebx\n pushl %esi\n pushl %edi\n pushl %ebp\n movl %esp, saved_esp\n"
+    "  movl 20(%esp), %ecx\n movl $0x23, %eax\n movw %ax, %ds\n movw %ax, %es\n"
+    "  pushl $0x23\n pushl $ring3_stack + 8192\n pushl $0x2\n pushl $0x1b\n pushl $user_loop\n iretl\n"
+    "user_loop: movl %ecx, %eax\n int $0x80\n decl %ecx\n jnz user_loop\n int $0x81\n");
+static uint32_t bench_syscall(void)
+{
+    gdt_set(3, 0, 0xfffff, 0xfa, 0xc); /* 0x1b: ring 3 code */
+    gdt_set(4, 0, 0xfffff, 0xf2, 0xc); /* 0x23: ring 3 data */
+    tss.ss0 = 0x10;
+    tss.esp0 = (uint32_t)(ring0_stack + sizeof ring0_stack);
+    gdt_set(5, (uint32_t)&tss, sizeof tss - 1, 0x89, 0x0); /* 0x28: available 32-bit TSS */
+    asm volatile("ltr %w0" : : "r"(0x28));
+    idt_set_gate(0x80, (uint32_t)sc_entry, 0x08, 0xee);
+    idt_set_gate(0x81, (uint32_t)back_entry, 0x08, 0xee);
+    sc_count = 0;
+    sc_sum = 0;
+    uint32_t n = enter_user(2000000);
+    return hash32(n, sc_sum);
+}
+
 int main(uint32_t magic, uint32_t mbi)
 {
+    int paging = 0, mmu = 0;
     if (magic == MB_BOOT_MAGIC) {
         const struct mb_info *mi = (const struct mb_info *)mbi;
         if (mi->flags & (1 << 2)) {
             const char *c = (const char *)mi->cmdline;
-            for (; *c; c++)
+            for (; *c; c++) {
                 if (memcmp(c, "timing", 6) == 0)
                     timing = 1;
+                if (memcmp(c, "paging", 6) == 0)
+                    paging = 1;
+                if (memcmp(c, "mmu", 3) == 0)
+                    mmu = 1;
+            }
         }
     }
-    printf("tcg86 benchmark kernel\n");
+    printf("tcg86 benchmark kernel%s\n", mmu ? " (paging parts)" : paging ? " (paging on)" : "");
     uint64_t t0 = rdtsc();
+    if (paging || mmu)
+        paging_on();
+    if (mmu) {
+        part_begin();
+        part_end("chase", bench_chase());
+        part_begin();
+        part_end("syscall", bench_syscall());
+        printf("BENCH DONE %08x\n", total);
+        exit_qemu(0);
+    }
     part_begin();
     part_end("sieve", bench_sieve());
     part_begin();
