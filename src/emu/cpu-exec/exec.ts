@@ -351,6 +351,9 @@ export class CpuExec {
     } catch (e) {
       if (e !== CPU_FAULT) throw e;
       const second = cpu.excVector;
+      // A fault while delivering int n (e.g. #GP for a gate's DPL) is delivered as itself:
+      // the double-fault rules are about exceptions, not software interrupts with the same number.
+      if (soft) { this.deliver(second, false, cpu.excError, cpu.excEip); return; }
       if (vector === EXC_DF) { this.onTripleFault(); return; }
       const contributory = (v: number) => v === 0 || (v >= 10 && v <= 13);
       const df = (contributory(vector) && contributory(second)) || (vector === 14 && (contributory(second) || second === 14));

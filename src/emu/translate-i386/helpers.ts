@@ -240,6 +240,7 @@ function softInterrupt(cpu: X86Cpu, vector: number, nextEip: number, eip: number
   else cpu.raise(vector, -1, nextEip, true, eip);
 }
 def('raise_soft', ANY, (cpu, vector, nextEip, eip) => softInterrupt(cpu, vector, nextEip, eip));
+def('icebp', ANY, (cpu, nextEip) => cpu.raise(1, -1, nextEip));
 // into does not end its TB, so it must unwind (int and int3 end theirs and can deliver in place).
 def('into', ANY, (cpu, nextEip, eip) => { if (flags(cpu) & FLAG_OF) cpu.raise(4, -1, nextEip, true, eip); });
 def('unimp', ANY, (cpu, eip, opcode) => { cpu.hooks.unimplemented(eip, opcode.toString(16)); cpu.raise(EXC_UD, -1, eip); });

@@ -4,7 +4,8 @@ import { CcOp } from './cc';
 import { DecodeStop, Disas, DisasContext, SZ16, SZ32, SZ8 } from './ctx';
 import { genBitScan, genBt, genImul, genShiftDouble } from './ops-int';
 import { genJcc, genLoadFarPointer } from './translate';
-import { R_EAX, R_ECX, SEG_FS, SEG_GS, SEG_SEL, SEG_SS } from './state';
+import { HF_CPL_MASK, R_EAX, R_ECX, SEG_FS, SEG_GS, SEG_SEL, SEG_SS } from './state';
+import { EXC_GP } from './seg';
 
 export function translateTwoByte(c: DisasContext, op: number): void {
   const ir = c.ir;
@@ -33,14 +34,20 @@ export function translateTwoByte(c: DisasContext, op: number): void {
     ir.mov(r, v);
     return;
   }
+  // Privileged system instructions check CPL before their operand is read (#GP(0), not #PF).
+  const privOk = (): boolean => {
+    if ((c.flags & HF_CPL_MASK) === 0) return true;
+    c.raise(EXC_GP, 0);
+    return false;
+  };
   switch (op) {
     case 0x00: { // group 6
       const m = c.modrm(); setNext();
       switch (m.reg) {
         case 0: c.stE(m, m.mod === 3 ? c.opsize : SZ16, c.helper('sldt', [], true)); return;
         case 1: c.stE(m, m.mod === 3 ? c.opsize : SZ16, c.helper('str', [], true)); return;
-        case 2: c.helper('lldt', [c.ldE(m, SZ16), c.k(c.eip)]); endTb(); return;
-        case 3: c.helper('ltr', [c.ldE(m, SZ16), c.k(c.eip)]); return;
+        case 2: if (!privOk()) return; c.helper('lldt', [c.ldE(m, SZ16), c.k(c.eip)]); endTb(); return;
+        case 3: if (!privOk()) return; c.helper('ltr', [c.ldE(m, SZ16), c.k(c.eip)]); return;
         case 4: c.helper('verr', [c.ldE(m, SZ16), c.k(c.eip)]); c.ccUnknown(); return;
         case 5: c.helper('verw', [c.ldE(m, SZ16), c.k(c.eip)]); c.ccUnknown(); return;
       }
@@ -56,7 +63,7 @@ export function translateTwoByte(c: DisasContext, op: number): void {
           if (m.mod === 3) throw new DecodeStop('ud');
           c.helper(m.reg === 2 ? 'lgdt' : 'lidt', [m.addr, c.k(1 << c.opsize), c.k(c.eip)]); endTb(); return;
         case 4: c.stE(m, m.mod === 3 ? c.opsize : SZ16, c.helper('smsw', [], true)); return;
-        case 6: c.helper('lmsw', [c.ldE(m, SZ16), c.k(c.eip)]); endTb(); return;
+        case 6: if (!privOk()) return; c.helper('lmsw', [c.ldE(m, SZ16), c.k(c.eip)]); endTb(); return;
         case 7:
           if (m.mod === 3) throw new DecodeStop('ud');
           c.helper('invlpg', [m.addr, c.k(c.eip)]); endTb(); return;
@@ -73,8 +80,11 @@ export function translateTwoByte(c: DisasContext, op: number): void {
     case 0x06: setNext(); c.helper('clts', [c.k(c.eip)]); endTb(); return;
     case 0x08: case 0x09: setNext(); c.helper('wbinvd', [c.k(c.eip)]); return;
     case 0x0b: setNext(); throw new DecodeStop('ud');
-    case 0x0d: case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f:
-      c.modrm(); setNext(); return; // hint nops
+    case 0x0d: case 0x18: case 0x19: case 0x1a: case 0x1b: case 0x1c: case 0x1d: case 0x1e: case 0x1f: {
+      const m = c.modrm(); setNext();
+      if (op === 0x0d && m.mod === 3) throw new DecodeStop('ud'); // prefetch/prefetchw take m8 only
+      return; // hint nops
+    }
     case 0x20: case 0x21: case 0x22: case 0x23: {
       const b = c.u8(); setNext();
       const n = (b >> 3) & 7, r = b & 7;

@@ -353,7 +353,9 @@ function translateInsn(c: DisasContext): void {
       return;
     }
     case 0xc6: case 0xc7: {
-      const size = sizeOf(c, op), m = c.modrm(), v = c.imm(size); setNext();
+      const size = sizeOf(c, op), m = c.modrm();
+      if (m.reg !== 0) throw new DecodeStop('ud'); // only /0 is mov (hardware; QEMU accepts any)
+      const v = c.imm(size); setNext();
       c.stE(m, size, c.k(v));
       return;
     }
@@ -452,7 +454,8 @@ function translateInsn(c: DisasContext): void {
       c.ir.exit(3); c.isJmp = Disas.NORETURN;
       return;
     }
-    case 0xf1: setNext(); c.helper('raise_soft', [c.k(1), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return; // int1/icebp
+    // int1/icebp: a #DB trap without the gate DPL check (unlike int 1).
+    case 0xf1: setNext(); c.helper('icebp', [c.k(c.nextEip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return;
     case 0xf4: setNext(); c.helper('hlt', [c.k(c.eip)]); c.endToLoop(); return;
     case 0xf5: setNext(); c.setEflagsCc(ir.xor(c.eflagsCc(), c.k(FLAG_CF))); return;
     case 0xf6: case 0xf7: {

@@ -159,7 +159,9 @@ function fxrstor(c: Insn): void {
 /** 0F AE: reg field in `reg`; addr for memory forms, -1 for register forms (fences). */
 export function fxGroup(cpu: X86Cpu, reg: number, addr: number, eip: number): void {
   if (addr === -1) {
-    if (reg >= 5) return; // lfence/mfence/sfence
+    // lfence/mfence/sfence run as no-ops although CPUID reports no SSE (a Pentium II raises
+    // #UD): kernels built for later CPUs use them without asking, and nothing is reordered here.
+    if (reg >= 5) return;
     cpu.raise(EXC_UD, -1, eip);
   }
   const cr0 = cpu.s[CR0];
