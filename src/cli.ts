@@ -51,7 +51,7 @@ export function parseSerial(spec: string): SerialSpec {
 export function parseDevice(spec: string): { iobase: number; iosize: number } {
   const [name, ...props] = spec.split(',');
   if (name !== 'isa-debug-exit') throw new UsageError(`-device '${name}': unknown device (supported: isa-debug-exit)`);
-  let iobase = 0xf4, iosize = 4;
+  let iobase = 0x501, iosize = 2; // QEMU's defaults
   for (const p of props) {
     const [k, v] = p.split('=');
     const n = Number(v);

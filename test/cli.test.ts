@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ROOT, runTcg86 } from './support/run-tcg86';
+import { parseDevice } from '../src/cli';
 
 const HELLO = path.join(ROOT, 'test', 'guest', 'bin', 'hello.elf');
 
@@ -62,8 +63,8 @@ describe('command line', function () {
     const os = await import('os');
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tcg86-'));
     const all = path.join(dir, 'all.txt'), some = path.join(dir, 'some.txt');
-    expect((await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit', '-d', 'in_asm', '-D', all])).status).to.equal(1);
-    expect((await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit', '-d', 'in_asm', '-D', some, '-dfilter', '0x100000+0x1000'])).status).to.equal(1);
+    expect((await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-d', 'in_asm', '-D', all])).status).to.equal(1);
+    expect((await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-d', 'in_asm', '-D', some, '-dfilter', '0x100000+0x1000'])).status).to.equal(1);
     const starts = (f: string) => [...fs.readFileSync(f, 'utf8').matchAll(/^IN: \n0x([0-9a-f]+):/gm)].map(m => parseInt(m[1], 16));
     const a = starts(all), b = starts(some);
     expect(b.length).to.be.greaterThan(0);
@@ -79,11 +80,18 @@ describe('command line', function () {
     const fs = await import('fs');
     const os = await import('os');
     const log = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tcg86-')), 'log.txt');
-    const r = await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit', '-d', 'int,op_opt,out_asm', '-D', log]);
+    const r = await runTcg86(['-kernel', HELLO, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-d', 'int,op_opt,out_asm', '-D', log]);
     expect(r.status).to.equal(1);
     const text = fs.readFileSync(log, 'utf8');
     expect(text).to.match(/v=06 e=ffff i=0 cpl=0/); // the guest's ud2
     expect(text).to.contain('OP after optimization');
     expect(text).to.match(/function tb_[0-9a-f]+_\d+\(\)/);
+  });
+});
+
+describe('-device isa-debug-exit', () => {
+  it("defaults to QEMU's port 0x501, size 2; iobase and iosize override it", () => {
+    expect(parseDevice('isa-debug-exit')).to.deep.equal({ iobase: 0x501, iosize: 2 });
+    expect(parseDevice('isa-debug-exit,iobase=0xf4,iosize=0x04')).to.deep.equal({ iobase: 0xf4, iosize: 4 });
   });
 });

@@ -104,7 +104,7 @@ export async function startTcg86Target(kernel: string, extra: string[] = []): Pr
   const k = kernelPath(kernel);
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const proc = spawn(process.execPath, [BIN, '-kernel', k, '-serial', 'stdio', '-device', 'isa-debug-exit', '-no-reboot', '-S',
+    const proc = spawn(process.execPath, [BIN, '-kernel', k, '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot', '-S',
       '-gdb', `tcp:127.0.0.1:${port}`, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
     track(proc);
     const { t, started } = wrap('tcg86', proc, port, elfEntry(k));

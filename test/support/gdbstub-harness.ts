@@ -50,7 +50,7 @@ export interface Emulator {
 export async function startEmulator(kernel: string, extra: string[] = []): Promise<Emulator> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const args = [BIN, '-kernel', path.join(GUEST_BIN, kernel), '-serial', 'stdio', '-device', 'isa-debug-exit',
+    const args = [BIN, '-kernel', path.join(GUEST_BIN, kernel), '-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
       '-no-reboot', '-S', '-gdb', `tcp:127.0.0.1:${port}`, ...extra];
     const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     live.add(proc);

@@ -16,14 +16,14 @@ describe('demo kernel (npm start)', function () {
   before(function () {
     // package.json's start script is the command line under test.
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
-    expect(pkg.scripts.start).to.equal('node bin/tcg86.js -serial stdio -device isa-debug-exit');
+    expect(pkg.scripts.start).to.equal('node bin/tcg86.js -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04');
     expect(fs.existsSync(path.join(ROOT, 'tools', 'guest', 'demo', 'demo.elf'))).to.equal(true);
   });
 
   afterEach(async () => { await p?.kill(); });
 
   it('boots without -kernel, echoes what is typed and exits with status 1 on "q"', async () => {
-    p = startTcg86(['-serial', 'stdio', '-device', 'isa-debug-exit']);
+    p = startTcg86(['-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']);
     await p.waitStdout(PROMPT, 15000);
     const atPrompt = p.stdout.length;
     p.write('abc');
@@ -66,7 +66,7 @@ describe('demo kernel (npm start)', function () {
   });
 
   it('reads -m and -append into the multiboot information', async () => {
-    p = startTcg86(['-serial', 'stdio', '-device', 'isa-debug-exit', '-m', '64', '-append', 'hello=world']);
+    p = startTcg86(['-serial', 'stdio', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-m', '64', '-append', 'hello=world']);
     await p.waitStdout('boot loader:', 15000);
     expect(p.stdout).to.contain('  memory: 640 KiB lower, 64512 KiB upper (64 MiB total)\n');
     expect(p.stdout).to.contain('  command line: "demo.elf hello=world"\n');

@@ -11,7 +11,7 @@ import { connectWhenListening, freePort, readAll, startTcg86, Watched } from '..
 
 const HELLO = path.join(ROOT, 'test', 'guest', 'bin', 'hello.elf');
 const EXPECTED = fs.readFileSync(path.join(ROOT, 'test', 'guest', 'expected', 'hello.txt'), 'utf8');
-const EXIT = ['-device', 'isa-debug-exit', '-no-reboot'];
+const EXIT = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot'];
 
 describe('serial backends', function () {
   this.timeout(20000);
@@ -85,7 +85,7 @@ describe('serial backends', function () {
   it('-serial tcp:...,server,nowait: a client that connects later talks to the running guest', async () => {
     // The demo kernel sleeps 1 s before its prompt, long after the listening socket is up.
     const port = await freePort();
-    p = startTcg86(['-serial', `tcp:127.0.0.1:${port},server,nowait`, '-device', 'isa-debug-exit']);
+    p = startTcg86(['-serial', `tcp:127.0.0.1:${port},server,nowait`, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']);
     const sock = await connectWhenListening(port, '127.0.0.1', 10000);
     sockets.push(sock);
     let got = '';

@@ -8,7 +8,7 @@ import { ROOT, runProcess, runTcg86 } from '../../support/run-tcg86';
 import { startTcg86 } from '../../support/watch-process';
 
 const KERNEL = path.join(ROOT, 'test', 'hw', 'pc', 'fixtures', 'triple-fault.elf');
-const FLAGS = ['-kernel', KERNEL, '-serial', 'stdio', '-display', 'none', '-device', 'isa-debug-exit', '-no-reboot'];
+const FLAGS = ['-kernel', KERNEL, '-serial', 'stdio', '-display', 'none', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot'];
 
 function hasQemu(): boolean {
   try { execFileSync('qemu-system-i386', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
