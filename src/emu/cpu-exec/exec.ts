@@ -86,7 +86,7 @@ export class CpuExec {
     this.env = {
       s: cpu.s, m8: mem.m8, i8: mem.i8, m16: mem.m16, i16: mem.i16, m32: mem.m32, tlbR: mem.tlbR, tlbW: mem.tlbW,
       ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-      helpers: HELPERS, ctx: cpu,
+      helpers: HELPERS, ctx: cpu, ctl: this,
     };
   }
 

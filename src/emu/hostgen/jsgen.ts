@@ -17,6 +17,8 @@ export interface HostEnv {
   stSlow: (addr: number, value: number, memop: number, eip: number) => void;
   helpers: { fn: (...a: any[]) => any; flags: number }[];
   ctx: unknown;
+  /** The exec loop's requests, read by regions after a member that called a helper. */
+  ctl: { exitRequest: boolean; irqLine: boolean };
 }
 
 export type TbFunction = () => number;
@@ -168,8 +170,12 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = f
 /** One TB of a region: its IR and, for exits 0 and 1, the index of the member they lead to (-1: leave). */
 export interface RegionMember { ir: IrFunc; next: [number, number] }
 
-/** A region may hold these TBs: helper calls could raise interrupts or change modes, so none. */
-export function regionEligible(f: IrFunc): boolean { return !hasCalls(f); }
+/**
+ * A region may hold any TB: one that calls helpers (which may raise an interrupt line or ask
+ * the loop to stop) continues to the next member only while neither is pending; helpers that
+ * change modes end their TB with exit 2 or 3, which always leaves the region.
+ */
+export function regionEligible(_f: IrFunc): boolean { return true; }
 
 /**
  * One function for a hot loop spanning several TBs (tier 3): the members' bodies are cases of
@@ -189,13 +195,14 @@ export function genRegionSource(members: RegionMember[], name: string, tlbBase =
   out.push('  switch (m) {');
   members.forEach((mem, i) => {
     const icount = insnCount(mem.ir);
+    const guard = hasCalls(mem.ir) ? ' && !(X.exitRequest || X.irqLine)' : '';
     out.push(`  case ${i}: {`);
     emitBody({
       f: mem.ir, out, tlbBase, sync, reload, labelPrefix: `${i}_`,
       exit: (slot) => {
         const leave = `ctx.extraInsns += n; return ${~((i << 2) | slot)};`;
         const to = slot < 2 ? mem.next[slot] : -1;
-        return to >= 0 ? `if (n < ${REGION_CAP}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
+        return to >= 0 ? `if (n < ${REGION_CAP}${guard}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
       },
     });
     out.push('  }');
@@ -239,7 +246,7 @@ export function compileBatch(env: HostEnv, sources: string[], mulhu: (a: number,
   const body = [
     "'use strict';",
     'const s = env.s, m8 = env.m8, i8 = env.i8, m16 = env.m16, i16 = env.i16, m32 = env.m32, tlbR = env.tlbR, tlbW = env.tlbW;',
-    'const ldSlow = env.ldSlow, stSlow = env.stSlow, ctx = env.ctx, H = env.helpers;',
+    'const ldSlow = env.ldSlow, stSlow = env.stSlow, ctx = env.ctx, H = env.helpers, X = env.ctl;',
     `const ${hdecl.join(', ')};`,
     ...sources,
     `return [${sources.map(src => /^function (\w+)/.exec(src)![1]).join(', ')}];`,
