@@ -65,6 +65,8 @@ export class CpuExec {
   irqLine = false;
   /** Guest instructions executed (counted per TB). */
   insns = 0;
+  /** Where the current run stops (self-loops and regions read it to stop at the same point). */
+  limit = 0;
   log: TbLog;
   onTripleFault: () => void = () => { throw new Error('triple fault'); };
 
@@ -495,6 +497,7 @@ export class CpuExec {
   private runLoop(budget: number, step: boolean, noIrq: boolean): StopReason {
     const cpu = this.cpu, s = cpu.s;
     const limit = this.insns + budget;
+    this.limit = limit;
     this.exitRequest = false;
     while (this.insns < limit) {
       if (this.watchHit) return StopReason.WATCHPOINT;

@@ -18,7 +18,7 @@ export interface HostEnv {
   helpers: { fn: (...a: any[]) => any; flags: number }[];
   ctx: unknown;
   /** The exec loop's requests, read by regions after a member that called a helper. */
-  ctl: { exitRequest: boolean; irqLine: boolean };
+  ctl: { exitRequest: boolean; irqLine: boolean; insns: number; limit: number };
 }
 
 export type TbFunction = () => number;
@@ -44,6 +44,8 @@ interface BodyCtx {
   reload: string;
   /** Label names are prefixed so that several TBs can share one function (regions). */
   labelPrefix: string;
+  /** Emitted before each helper call (regions: bring the loop's instruction count up to date). */
+  beforeCall?: string;
   exit(slot: number): string;
 }
 
@@ -126,6 +128,7 @@ function emitBody(b: BodyCtx): void {
         const args = ['ctx', ...a.slice(1, -1).map(v)].join(', ');
         const call = `h${hi}(${args})`;
         const touches = !(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS));
+        if (b.beforeCall) out.push(`    ${b.beforeCall}`);
         if (touches && sync) out.push(`    ${sync}`);
         out.push(a[0] >= 0 ? `    ${v(a[0])} = ${call} | 0;` : `    ${call};`);
         if (touches && reload) out.push(`    ${reload}`);
@@ -150,14 +153,17 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = f
   const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
   const loops = loop && f.loopSlots !== 0 && !hasCalls(f);
   const out: string[] = [`function ${name}() {`];
-  declareLocals(out, globals, f.nextLocal - GLOBAL_LIMIT, loops ? ', it = 0' : '');
+  // A self-loop stops where the exec loop would have stopped after one TB at a time: at the
+  // first iteration that reaches the run's instruction limit (so both backends stop alike).
+  declareLocals(out, globals, f.nextLocal - GLOBAL_LIMIT,
+    loops ? `, it = 0, itMax = Math.min(${LOOP_CAP}, Math.ceil((X.limit - X.insns) / ${insnCount(f)}) - 1)` : '');
   out.push('  try {');
   if (loops) out.push('  for (;; it++) {');
   emitBody({
     f, out, tlbBase, sync, reload, labelPrefix: '',
     exit: (slot) => {
       if (!loops) return `return ${slot};`;
-      if (slot < 2 && (f.loopSlots & (1 << slot))) return `if (it < ${LOOP_CAP}) continue; return ${slot} | (it << 2);`;
+      if (slot < 2 && (f.loopSlots & (1 << slot))) return `if (it < itMax) continue; return ${slot} | (it << 2);`;
       return `return ${slot} | (it << 2);`;
     },
   });
@@ -189,7 +195,9 @@ export function genRegionSource(members: RegionMember[], name: string, tlbBase =
   const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
   const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
   const out: string[] = [`function ${name}() {`];
-  declareLocals(out, globals, Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT)), ', m = 0, n = 0');
+  declareLocals(out, globals, Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT)), ', m = 0, n = 0, k = 0');
+  // Like a self-loop, a region stops at the run's instruction limit, as one TB at a time would.
+  out.push(`  const left = Math.min(${REGION_CAP}, X.limit - X.insns);`);
   out.push('  try {');
   out.push('  for (;;) {');
   out.push('  switch (m) {');
@@ -199,17 +207,21 @@ export function genRegionSource(members: RegionMember[], name: string, tlbBase =
     out.push(`  case ${i}: {`);
     emitBody({
       f: mem.ir, out, tlbBase, sync, reload, labelPrefix: `${i}_`,
+      // Helpers may read the clock (rdtsc, timer ports), which counts instructions: the members
+      // completed so far must be counted already, as they are outside regions.
+      // `k` is the part of `n` already counted that way; `n` alone bounds the region's run.
+      beforeCall: 'X.insns += n - k; k = n;',
       exit: (slot) => {
-        const leave = `ctx.extraInsns += n; return ${~((i << 2) | slot)};`;
+        const leave = `ctx.extraInsns += n - k; return ${~((i << 2) | slot)};`;
         const to = slot < 2 ? mem.next[slot] : -1;
-        return to >= 0 ? `if (n < ${REGION_CAP}${guard}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
+        return to >= 0 ? `if (n + ${icount} < left${guard}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
       },
     });
     out.push('  }');
   });
   out.push('  }');
   out.push('  }');
-  out.push('  } catch (x) { ctx.extraInsns += n; throw x;');
+  out.push('  } catch (x) { ctx.extraInsns += n - k; throw x;');
   out.push(`  } finally { ${sync} }`);
   out.push('}');
   return out.join('\n');
