@@ -46,6 +46,7 @@ async function runTcg86(backend: Backend): Promise<void> {
     + ` ${(100 * st.insnsInterp / m.exec.insns).toFixed(1)}% of them interpreted`);
   console.log(`  translation ${(st.translateMs / 1000).toFixed(2)} s (${st.tbsTranslated} TBs), JavaScript generation + compilation ${(st.compileMs / 1000).toFixed(2)} s (${st.tbsCompiled} TBs),`
     + ` the rest (execution, devices) ${(secs - (st.translateMs + st.compileMs) / 1000).toFixed(2)} s`);
+  if (process.env.BENCH_JIT) console.log(st.describe().replace(/^/gm, '  '));
 }
 
 function runQemu(): Promise<void> {
