@@ -52,11 +52,14 @@ export interface MemReader {
   read(addr: number, len: number): Uint8Array | null;
 }
 
-/** QEMU's memory_dump for formats x d u o c: 16 bytes a line (8 for bytes and chars). */
+/**
+ * QEMU's memory_dump for formats x d u o c: 16 bytes a line (8 with size b). As in QEMU, `c`
+ * prints every byte of count units of the (sticky) size: `x/8c` after `x/4xw` shows 32 chars.
+ */
 export function memoryDump(mem: MemReader, addr: number, f: DumpFormat, physical: boolean, line: (s: string) => void): void {
+  const lineSize = f.size === 1 ? 8 : 16;
+  let len = f.size * f.count;
   const size = f.format === 'c' ? 1 : f.size;
-  const lineSize = size === 1 ? 8 : 16;
-  let len = size * f.count;
   let a = addr;
   while (len > 0) {
     const l = Math.min(len, lineSize);

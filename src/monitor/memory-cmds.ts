@@ -31,8 +31,7 @@ function dump(ctx: MonitorContext, args: string, physical: boolean): void {
     if (f.count > MAX_STRINGS) throw new MonitorError(`${cmd}: at most ${MAX_STRINGS} strings at a time`);
     stringDump(mem, addr, f.count, physical, (s) => ctx.line(s));
   } else {
-    const size = f.format === 'c' ? 1 : f.size;
-    if (f.count * size > MAX_DUMP_BYTES) throw new MonitorError(`${cmd}: at most ${MAX_DUMP_BYTES} bytes at a time (count ${f.count} x ${size} bytes asked)`);
+    if (f.count * f.size > MAX_DUMP_BYTES) throw new MonitorError(`${cmd}: at most ${MAX_DUMP_BYTES} bytes at a time (count ${f.count} x ${f.size} bytes asked)`);
     memoryDump(mem, addr, f, physical, (s) => ctx.line(s));
   }
 }

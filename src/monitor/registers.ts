@@ -1,12 +1,13 @@
-// `info registers` in the layout of QEMU's x86_cpu_dump_state (32-bit guest), and `info cpus`.
-// No FPU lines: tcg86 has no x87/SSE state yet.
+// `info registers` in the layout of QEMU's x86_cpu_dump_state (32-bit guest, with its FPU
+// part: control/status/tag words, MXCSR, the x87 registers in physical order, XMM0-7), and
+// `info cpus`.
 import { X86Cpu } from '../emu/translate-i386/cpu';
 import {
   CR0, CR2, CR3, CR4, DESC_B, DESC_G, DESC_P, DESC_S, DR0, EFER, EIP, GDTR_BASE, GDTR_LIMIT, HF_CPL_MASK, HF_INHIBIT_IRQ,
   HF_PE, HFLAGS, IDTR_BASE, IDTR_LIMIT, LDTR_ATTR, LDTR_BASE, LDTR_LIMIT, LDTR_SEL, R_EAX, R_EBP, R_EBX, R_ECX, R_EDI,
   R_EDX, R_ESI, R_ESP, SEG_ATTR, SEG_BASE, SEG_LIMIT, SEG_NAMES, SEG_SEL, TR_ATTR, TR_BASE, TR_LIMIT, TR_SEL,
 } from '../emu/translate-i386/state';
-import { hex16, hex4, hex8 } from './format';
+import { hex16, hex2, hex4, hex8 } from './format';
 
 const SYS_TYPES = [
   'Reserved', 'TSS16-avl', 'LDT', 'TSS16-busy', 'CallGate16', 'TaskGate', 'IntGate16', 'TrapGate16',
@@ -70,6 +71,21 @@ export function infoRegisters(cpu: X86Cpu): string[] {
   lines.push([0, 1, 2, 3].map(i => `DR${i}=${hex8(s[DR0 + i])}`).join(' ') + ' ');
   lines.push(`DR6=${hex8(s[DR0 + 6])} DR7=${hex8(s[DR0 + 7])}`);
   lines.push(`EFER=${hex16(s[EFER] >>> 0)}`);
+  return lines.concat(fpuLines(cpu));
+}
+
+/** QEMU's FPU part: FTW is the abridged tag (bit set = register not empty), FPRn are physical registers. */
+function fpuLines(cpu: X86Cpu): string[] {
+  const f = cpu.fpu;
+  const lines = [`FCW=${hex4(f.fcw)} FSW=${hex4(f.status)} [ST=${f.top}] FTW=${hex2(~f.empty)} MXCSR=${hex8(f.mxcsr)}`];
+  const pairs = (items: string[]) => { for (let i = 0; i < items.length; i += 2) lines.push(`${items[i]} ${items[i + 1]}`); };
+  pairs(f.regs.map((r, i) => `FPR${i}=${r.m.toString(16).padStart(16, '0')} ${hex4(r.se)}`));
+  const quad = (off: number) => {
+    let v = 0n;
+    for (let b = 7; b >= 0; b--) v = (v << 8n) | BigInt(f.xmm[off + b]);
+    return hex16(v);
+  };
+  pairs(Array.from({ length: 8 }, (_, i) => `XMM${String(i).padStart(2, '0')}=${quad(i * 16 + 8)} ${quad(i * 16)}`));
   return lines;
 }
 

@@ -62,7 +62,22 @@ describe('monitor: info registers', () => {
     expect(l[17]).to.equal(`DR6=${h8(s[DR0 + 6])} DR7=00000400`);
     expect(s[DR0 + 6] >>> 0).to.equal(0xffff0ff0); // the reset value, as QEMU shows it
     expect(l[18]).to.equal('EFER=0000000000000000');
-    expect(l).to.have.length(19);
+    expect(l).to.have.length(28);
+  });
+
+  it('prints the FPU part as QEMU does: words, MXCSR, physical x87 registers, XMM0-7', async () => {
+    const g = monitorFixture('hello');
+    const fpu = g.machine.cpu.fpu;
+    fpu.push({ se: 0x3fff, m: 0x8000000000000000n }); // 1.0 into physical register 7, TOP = 7
+    fpu.fcw = 0x027f;
+    fpu.mxcsr = 0x1fa0;
+    for (let b = 0; b < 16; b++) fpu.xmm[16 + b] = b + 1; // XMM1 = 0x100f..01 (little-endian bytes)
+    const l = outLines(await g.run('info registers'));
+    expect(l[19]).to.equal('FCW=027f FSW=3800 [ST=7] FTW=80 MXCSR=00001fa0');
+    expect(l[20]).to.equal('FPR0=0000000000000000 0000 FPR1=0000000000000000 0000');
+    expect(l[23]).to.equal('FPR6=0000000000000000 0000 FPR7=8000000000000000 3fff');
+    expect(l[24]).to.equal('XMM00=0000000000000000 0000000000000000 XMM01=100f0e0d0c0b0a09 0807060504030201');
+    expect(l).to.have.length(28);
   });
 
   it('shows DS16/CS16, expand-down and real-mode segments', async () => {

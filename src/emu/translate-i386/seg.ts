@@ -452,7 +452,9 @@ function deliverInterruptUnchecked(cpu: X86Cpu, vector: number, soft: boolean, e
 export function loadLdt(cpu: X86Cpu, sel: number, eip: number): void {
   const s = cpu.s;
   sel &= 0xffff;
-  if ((sel & 0xfffc) === 0) { s[LDTR_SEL] = sel; s[LDTR_BASE] = 0; s[LDTR_LIMIT] = 0; s[LDTR_ATTR] = 0; return; }
+  // A null selector leaves LDTR invalid; the attributes stay as they were (only shown by the
+  // monitor and gdb, where QEMU shows them so too).
+  if ((sel & 0xfffc) === 0) { s[LDTR_SEL] = sel; s[LDTR_BASE] = 0; s[LDTR_LIMIT] = 0; return; }
   if (sel & 4) cpu.raise(EXC_GP, sel & 0xfffc, eip);
   const [lo, hi] = readDescriptor(cpu, sel, eip);
   if ((hi & 0x1f00) !== 0x200) cpu.raise(EXC_GP, sel & 0xfffc, eip);
