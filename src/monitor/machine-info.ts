@@ -8,6 +8,7 @@ export function infoStatus(machine: PcMachine): string {
   if (!machine.running && machine.runState === 'running') return 'VM status: paused (prelaunch)';
   switch (machine.runState) {
     case 'running': return 'VM status: running';
+    case 'prelaunch': return 'VM status: paused (prelaunch)';
     case 'paused': return 'VM status: paused';
     case 'debug': return 'VM status: paused (debug)';
     default: return 'VM status: paused (shutdown)';

@@ -115,7 +115,8 @@ describe('QMP', function () {
     const { f, port } = await setup('hello', { startPaused: true });
     const done = f.machine.start();
     const c = await connect(port);
-    expect(await c.cmd('query-status')).to.deep.equal({ return: { status: 'paused', singlestep: false, running: false } });
+    // -S: QEMU's "prelaunch" until the first resume.
+    expect(await c.cmd('query-status')).to.deep.equal({ return: { status: 'prelaunch', singlestep: false, running: false } });
     const main = f.elf.symbol('main');
     f.debug.insertBreakpoint(main);
     expect(await c.cmd('cont')).to.deep.equal({ return: {} });
@@ -140,7 +141,7 @@ describe('QMP', function () {
     expect(regs.return).to.contain('\r\n');
     expect(regs.return).to.match(/\r\n$/);
     expect(/[^\r]\n/.test(regs.return)).to.equal(false);
-    expect(await hmp(c, 'info status')).to.deep.equal({ return: 'VM status: paused\r\n' });
+    expect(await hmp(c, 'info status')).to.deep.equal({ return: 'VM status: paused (prelaunch)\r\n' });
     expect(await hmp(c, 'foo')).to.deep.equal({ return: "unknown command: 'foo'\r\n" });
     expect(await c.cmd('human-monitor-command', { 'command-line': 'p 2+3', 'cpu-index': 0 })).to.deep.equal({ return: '0x5\r\n' });
     expect(await c.cmd('human-monitor-command', { 'command-line': 'p 1', 'cpu-index': 1 }, 'x'))

@@ -44,7 +44,8 @@ export interface MachineOptions {
 export type StopWhy = 'interrupt' | 'breakpoint' | 'watchpoint' | 'step' | 'triple-fault' | 'exited';
 
 /** Run state as QEMU names it (`info status`). */
-export type RunState = 'running' | 'paused' | 'debug' | 'shutdown';
+/** QEMU's run states as `info status` and query-status name them ('prelaunch': -S, never resumed). */
+export type RunState = 'running' | 'prelaunch' | 'paused' | 'debug' | 'shutdown';
 
 /** Instructions per slice before yielding to the event loop. */
 const SLICE_INSNS = 2_000_000;
@@ -247,7 +248,7 @@ export class PcMachine implements MachineControl, Clock {
   /** Run until the guest exits (isa-debug-exit, triple fault with -no-reboot) or stop(). */
   start(): Promise<number> {
     this.running = true;
-    if (this.opts.startPaused) { this.paused = true; this.runState = 'paused'; this.setPausedClock(true); }
+    if (this.opts.startPaused) { this.paused = true; this.runState = 'prelaunch'; this.setPausedClock(true); }
     return new Promise((resolve) => {
       this.finish = resolve;
       if (!this.paused) this.schedule(0);
