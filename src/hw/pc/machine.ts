@@ -43,7 +43,6 @@ export interface MachineOptions {
 
 export type StopWhy = 'interrupt' | 'breakpoint' | 'watchpoint' | 'step' | 'triple-fault' | 'exited';
 
-/** Run state as QEMU names it (`info status`). */
 /** QEMU's run states as `info status` and query-status name them ('prelaunch': -S, never resumed). */
 export type RunState = 'running' | 'prelaunch' | 'paused' | 'debug' | 'shutdown';
 
