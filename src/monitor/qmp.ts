@@ -14,11 +14,9 @@
 // "host-qmp-quit"} after QMP's or the human monitor's `quit`, {"guest": true, "reason":
 // "guest-shutdown"} when the guest ended it (isa-debug-exit, triple fault with -no-reboot),
 // or the reason given to shutdownCause() by the front end). The connection closes after
-// SHUTDOWN. RESUME is immediate for QMP's `cont` and human-monitor-command; a resume by
-// someone else (gdb, the human monitor on its own transport) has no notification in
-// DebugTarget, so it is reported late: before the reply to the client's next request, or just
-// before the next STOP, whichever comes first (a gdb single step thus gives RESUME then STOP,
-// as in QEMU).
+// SHUTDOWN. RESUME comes when the CPU starts running, whoever resumed it (QMP's `cont`,
+// human-monitor-command, gdb, the human monitor on its own transport); a gdb single step gives
+// RESUME then STOP, as in QEMU.
 import createDebug from 'debug';
 import * as fs from 'fs';
 import * as net from 'net';
@@ -176,6 +174,13 @@ class QmpSession {
     this.send({ timestamp: timestamp(), event: name, data });
   }
 
+  /** The CPU starts running (or single-steps): RESUME unless the client already knows. */
+  resumed(): void {
+    if (!this.negotiated || this.srv.shutdownDone || this.announcedRunning) return;
+    this.announcedRunning = true;
+    this.event('RESUME');
+  }
+
   /** Report a resume nobody told us about (gdb, the other monitor). */
   sync(): void {
     if (!this.negotiated || this.srv.shutdownDone) return;
@@ -288,6 +293,8 @@ class QmpServerImpl {
   constructor(readonly machine: PcMachine, readonly debug: DebugTarget, readonly mon: Monitor) {
     this.commands = this.commandTable();
   }
+
+  readonly onResume = (): void => { this.active?.resumed(); };
 
   readonly onStop = (ev: StopEvent): void => {
     try {
@@ -421,6 +428,7 @@ export async function serveQmp(machine: PcMachine, debug: DebugTarget, mon: Moni
   });
   server.on('error', (e) => dbg('server error: %s', e.message));
   debug.addStopListener(impl.onStop);
+  debug.addResumeListener(impl.onResume);
 
   let closing: Promise<void> | null = null;
   return {
@@ -433,6 +441,7 @@ export async function serveQmp(machine: PcMachine, debug: DebugTarget, mon: Moni
     close: () => {
       closing ??= (async () => {
         debug.removeStopListener(impl.onStop);
+        debug.removeResumeListener(impl.onResume);
         const serverClosed = new Promise<void>((r) => server.close(() => r()));
         // Let what was written (a reply, SHUTDOWN) reach the clients, then drop them.
         await Promise.all([...sockets].map((sock) => new Promise<void>((r) => {

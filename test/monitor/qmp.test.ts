@@ -105,10 +105,18 @@ describe('QMP', function () {
     // stops and resumes by others (the human monitor, a debugger)
     expect(await f.run('stop')).to.equal('');
     await c.event('STOP');
-    f.debug.resume(); // as gdb's `continue` does: no notification; reported before the next reply
+    f.debug.resume(); // as gdb's `continue` does: RESUME comes at once, with no request
+    const resume = await c.event('RESUME');
+    expect(resume.timestamp.seconds).to.be.within(Date.now() / 1000 - 10, Date.now() / 1000 + 1);
     expect(await c.cmd('query-status')).to.deep.equal({ return: { status: 'running', singlestep: false, running: true } });
-    expect(c.pendingEvents().map(e => e.event)).to.deep.equal(['RESUME']);
+    expect(c.pendingEvents()).to.deep.equal([]);
+    // a debugger's single step: RESUME, then STOP
+    expect(await f.run('stop')).to.equal('');
+    await c.event('STOP');
+    f.debug.step({ noIrq: true, noTimer: true });
     await c.event('RESUME');
+    await c.event('STOP');
+    expect(c.pendingEvents()).to.deep.equal([]);
   });
 
   it('reports a breakpoint stop as STOP with status debug', async () => {

@@ -31,6 +31,9 @@ export interface DebugTarget {
   /** Stop notifications (one listener per client: gdbstub, monitor). */
   addStopListener(f: (ev: StopEvent) => void): void;
   removeStopListener(f: (ev: StopEvent) => void): void;
+  /** Resume notifications: the CPU starts running (a continue or a single step, by any client). */
+  addResumeListener(f: () => void): void;
+  removeResumeListener(f: () => void): void;
 
   /** Debug memory access by linear address (or physical with `phys`); null/false when inaccessible. */
   readMemory(addr: number, len: number, phys: boolean): Uint8Array | null;

@@ -6,6 +6,7 @@ import { PcMachine } from './machine';
 
 export class MachineDebug implements DebugTarget {
   private readonly listeners = new Set<(ev: StopEvent) => void>();
+  private readonly resumeListeners = new Set<() => void>();
 
   constructor(readonly machine: PcMachine) {
     machine.onStop = (why) => {
@@ -22,10 +23,20 @@ export class MachineDebug implements DebugTarget {
 
   isRunning(): boolean { return this.machine.running && !this.machine.paused; }
   requestStop(): void { this.machine.requestPause(); }
-  resume(): void { this.machine.resumeRun(); }
-  step(flags: StepFlags): void { this.machine.stepOnce(flags); }
+  resume(): void {
+    const was = this.isRunning();
+    this.machine.resumeRun();
+    if (!was && this.isRunning()) this.resumed();
+  }
+  step(flags: StepFlags): void {
+    if (this.machine.running && this.machine.paused) this.resumed(); // QEMU: a step is RESUME, then STOP
+    this.machine.stepOnce(flags);
+  }
   addStopListener(f: (ev: StopEvent) => void): void { this.listeners.add(f); }
   removeStopListener(f: (ev: StopEvent) => void): void { this.listeners.delete(f); }
+  addResumeListener(f: () => void): void { this.resumeListeners.add(f); }
+  removeResumeListener(f: () => void): void { this.resumeListeners.delete(f); }
+  private resumed(): void { for (const l of [...this.resumeListeners]) l(); }
 
   translate(addr: number): number { return debugPhys(this.machine.cpu, addr); }
 
