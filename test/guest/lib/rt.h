@@ -203,4 +203,17 @@ static inline int parity8(uint32_t v)
     return !(v & 1); /* PF = 1 when even */
 }
 
+/* The 32-bit task-state segment (Intel SDM Vol. 3A, 7.2.1), without an I/O bitmap. */
+struct tss32 {
+    uint16_t link, r0;
+    uint32_t esp0;
+    uint16_t ss0, r1;
+    uint32_t esp1;
+    uint16_t ss1, r2;
+    uint32_t esp2;
+    uint16_t ss2, r3;
+    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
+    uint16_t es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10, trap, iomap;
+} __attribute__((packed));
+
 #endif

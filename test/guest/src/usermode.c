@@ -74,19 +74,12 @@ uint32_t kernel_esp;
 uint32_t cg_cs, cg_ss, cg_esp, cg_p0, cg_p1, cg_uesp, cg_uss;
 uint32_t se_cs, se_ss, se_esp, se_eflags;
 
-struct tss {
-    uint16_t link, r0;
-    uint32_t esp0;
-    uint16_t ss0, r1;
-    uint32_t esp1;
-    uint16_t ss1, r2;
-    uint32_t esp2;
-    uint16_t ss2, r3;
-    uint32_t cr3, eip, eflags, eax, ecx, edx, ebx, esp, ebp, esi, edi;
-    uint16_t es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10, trap, iomap;
+/* The TSS followed by its I/O permission bitmap (and the all-ones byte after it). */
+static struct {
+    struct tss32 t;
     uint8_t bitmap[8192 + 1];
-} __attribute__((packed));
-static struct tss tss ALIGNED(4096);
+} __attribute__((packed)) tss_area ALIGNED(4096);
+#define tss tss_area.t
 
 static uint8_t kstack[2][8192] ALIGNED(4096);
 static uint8_t sestack[4096] ALIGNED(4096);
@@ -341,7 +334,7 @@ static void kernel_pages(uint32_t u)
 {
     set_pages((uint32_t)kstack, sizeof kstack, P | W | u);
     set_pages((uint32_t)sestack, sizeof sestack, P | W | u);
-    set_pages((uint32_t)&tss, sizeof tss, P | W | u);
+    set_pages((uint32_t)&tss_area, sizeof tss_area, P | W | u);
     set_pages((uint32_t)stack_bottom, stack_top - stack_bottom, P | W | u);
     set_pages((uint32_t)gdt, GDT_ENTRIES * 8, P | W | u);
     set_pages((uint32_t)idt, sizeof idt, P | W | u);
@@ -355,12 +348,12 @@ static void setup(void)
     /* GDT: 0x18 user code, 0x20 user data, 0x28 TSS, 0x30 conforming code DPL 0, 0x38 call gate DPL 3 */
     gdt_set(3, 0, 0xfffff, 0xFA, 0xC);
     gdt_set(4, 0, 0xfffff, 0xF2, 0xC);
-    memset(&tss, 0, sizeof tss);
+    memset(&tss_area, 0, sizeof tss_area);
     tss.ss0 = KDATA;
     tss.esp0 = (uint32_t)kstack[0] + sizeof kstack[0];
-    tss.iomap = (uint16_t)((uint32_t)&tss.bitmap[0] - (uint32_t)&tss);
-    memset(tss.bitmap, 0xff, sizeof tss.bitmap);
-    gdt_set(5, (uint32_t)&tss, sizeof tss - 1, 0x89, 0x0);
+    tss.iomap = (uint16_t)((uint32_t)&tss_area.bitmap[0] - (uint32_t)&tss_area);
+    memset(tss_area.bitmap, 0xff, sizeof tss_area.bitmap);
+    gdt_set(5, (uint32_t)&tss_area, sizeof tss_area - 1, 0x89, 0x0);
     gdt_set(6, 0, 0xfffff, 0x9E, 0xC);
     {
         uint32_t off = (uint32_t)cg_target;
@@ -530,7 +523,7 @@ static void test_privileged(void)
 static void test_io(void)
 {
     /* one port open in the TSS I/O bitmap */
-    tss.bitmap[0x80 / 8] = (uint8_t)~1u;
+    tss_area.bitmap[0x80 / 8] = (uint8_t)~1u;
     us_init(u_inb_imm, 0x202);
     run();
     expect_exit("I/O bitmap: inb from the open port 0x80");
@@ -552,7 +545,7 @@ static void test_io(void)
     us.edx = 0x7d;
     run();
     expect_gp("I/O bitmap: outl 0x7d..0x80: #GP(0)", u_outl_dx, 0);
-    tss.bitmap[0x80 / 8] = 0xff;
+    tss_area.bitmap[0x80 / 8] = 0xff;
 
     /* IOPL 3: in/out, cli/sti; popf may change IF but not IOPL */
     us_init(u_iopl3, 0x3202);

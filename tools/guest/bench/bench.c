@@ -310,7 +310,6 @@ static uint32_t bench_chase(void)
     return hash32(sum, p);
 }
 
-struct tss32 { uint32_t link, esp0, ss0, rest[23]; };
 static struct tss32 tss __attribute__((aligned(128)));
 static uint8_t ring0_stack[8192] __attribute__((aligned(16)));
 uint8_t ring3_stack[8192] __attribute__((aligned(16)));
