@@ -85,6 +85,13 @@ export class CpuExec {
       this.stats.exceptions++;
       this.deliver(vector, true, -1, nextEip, eip);
     };
+    cpu.hooks.deliverFault = () => {
+      const v = cpu.excVector;
+      this.log.interrupt(cpu, v, false, cpu.excError, this.stats.interrupts);
+      this.stats.exceptions++;
+      cpu.excVector = -1;
+      this.deliver(v, false, cpu.excError, cpu.excEip);
+    };
     this.env = {
       s: cpu.s, m8: mem.m8, i8: mem.i8, m16: mem.m16, i16: mem.i16, m32: mem.m32, tlbR: mem.tlbR, tlbW: mem.tlbW,
       ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),

@@ -33,6 +33,11 @@ export interface CpuHooks {
    * unwinding to the exec loop with a throw (much cheaper for syscall-heavy guests).
    */
   softInterrupt?(vector: number, nextEip: number, eip: number): void;
+  /**
+   * Deliver the exception recorded in excVector/excError/excEip now (a fault raised in a new
+   * task after a task switch committed, which must not unwind through the translated block).
+   */
+  deliverFault?(): void;
 }
 
 export class X86Cpu {

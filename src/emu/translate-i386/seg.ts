@@ -6,6 +6,7 @@ import {
   HF_INHIBIT_IRQ, HFLAGS, FLAG_DF, HF_CPL_MASK, IDTR_BASE, IDTR_LIMIT, LDTR_BASE, LDTR_LIMIT, R_ESP, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_FS,
   SEG_GS, SEG_LIMIT, SEG_SEL, SEG_SS, TR_BASE, TR_LIMIT, TR_SEL, TR_ATTR, LDTR_SEL, LDTR_ATTR, FLAG_IOPL, FLAG_AC, FLAG_ID,
 } from './state';
+import { interruptTask, iretTask, isTaskTarget, jmpCallTask } from './task-switch';
 
 export const EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7, EXC_DF = 8;
 export const EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14;
@@ -122,7 +123,7 @@ function checkCodeTarget(cpu: X86Cpu, sel: number, eip: number): [number, number
   const type = (hi >> 8) & 0x1f;
   const dpl = (hi >> 13) & 3;
   const cpl = cpu.cpl;
-  if (!(type & 0x10) || !(type & 8)) cpu.raise(EXC_GP, sel & 0xfffc, eip); // gates/TSS: not supported yet
+  if (!(type & 0x10) || !(type & 8)) cpu.raise(EXC_GP, sel & 0xfffc, eip); // call gates and tasks were handled before
   if (type & 4) { if (dpl > cpl) cpu.raise(EXC_GP, sel & 0xfffc, eip); }
   else if (dpl !== cpl || (sel & 3) > cpl) cpu.raise(EXC_GP, sel & 0xfffc, eip);
   if (!(hi & DESC_P)) cpu.raise(EXC_NP, sel & 0xfffc, eip);
@@ -131,16 +132,17 @@ function checkCodeTarget(cpu: X86Cpu, sel: number, eip: number): [number, number
 
 function realMode(cpu: X86Cpu): boolean { return !(cpu.s[CR0] & CR0_PE) || (cpu.s[EFLAGS] & FLAG_VM) !== 0; }
 
-export function farJump(cpu: X86Cpu, sel: number, offset: number, eip: number): void {
-  atomically(cpu, () => farJumpUnchecked(cpu, sel, offset, eip));
+export function farJump(cpu: X86Cpu, sel: number, offset: number, nextEip: number, eip: number): void {
+  atomically(cpu, () => farJumpUnchecked(cpu, sel, offset, nextEip, eip));
 }
 
-function farJumpUnchecked(cpu: X86Cpu, sel: number, offset: number, eip: number): void {
+function farJumpUnchecked(cpu: X86Cpu, sel: number, offset: number, nextEip: number, eip: number): void {
   sel &= 0xffff;
   if (realMode(cpu)) {
     cpu.setSegmentFlat(SEG_CS, sel, sel << 4, 0xffff, cpu.s[SEG_ATTR + SEG_CS]);
   } else {
     if (isCallGate(cpu, sel)) { throughCallGate(cpu, sel, false, 0, eip); cpu.hooks.modeChanged(); return; }
+    if (isTaskTarget(cpu, sel, eip)) { jmpCallTask(cpu, sel, false, nextEip, eip); return; }
     const [lo, hi] = checkCodeTarget(cpu, sel, eip);
     if ((offset >>> 0) > (descLimit(lo, hi) >>> 0)) cpu.raise(EXC_GP, 0, eip);
     setAccessed(cpu, sel, hi, eip);
@@ -253,6 +255,7 @@ function farCallUnchecked(cpu: X86Cpu, sel: number, offset: number, nextEip: num
     cpu.setSegmentFlat(SEG_CS, sel, sel << 4, 0xffff, s[SEG_ATTR + SEG_CS]);
   } else {
     if (isCallGate(cpu, sel)) { throughCallGate(cpu, sel, true, nextEip, eip); cpu.hooks.modeChanged(); return; }
+    if (isTaskTarget(cpu, sel, eip)) { jmpCallTask(cpu, sel, true, nextEip, eip); return; }
     const [lo, hi] = checkCodeTarget(cpu, sel, eip);
     if ((offset >>> 0) > (descLimit(lo, hi) >>> 0)) cpu.raise(EXC_GP, 0, eip);
     let sp = push(cpu, s[R_ESP], oldCs, size, eip);
@@ -324,13 +327,13 @@ function farReturnUnchecked(cpu: X86Cpu, size: number, imm: number, eip: number)
   cpu.hooks.modeChanged();
 }
 
-export function iret(cpu: X86Cpu, size: number, eip: number): void {
-  atomically(cpu, () => iretUnchecked(cpu, size, eip));
+export function iret(cpu: X86Cpu, size: number, nextEip: number, eip: number): void {
+  atomically(cpu, () => iretUnchecked(cpu, size, nextEip, eip));
 }
 
-function iretUnchecked(cpu: X86Cpu, size: number, eip: number): void {
+function iretUnchecked(cpu: X86Cpu, size: number, nextEip: number, eip: number): void {
   const s = cpu.s;
-  if (!realMode(cpu) && (s[EFLAGS] & FLAG_NT)) cpu.raise(EXC_GP, 0, eip); // task return: not supported yet
+  if (!realMode(cpu) && (s[EFLAGS] & FLAG_NT)) { iretTask(cpu, nextEip, eip); return; } // back to the linked task
   let sp = s[R_ESP];
   const off = pop(cpu, sp, size, eip);
   const sel = pop(cpu, sp + size, size, eip) & 0xffff;
@@ -393,9 +396,10 @@ function deliverInterruptUnchecked(cpu: X86Cpu, vector: number, soft: boolean, e
   const type = (hi >> 8) & 0x1f;
   const dpl = (hi >> 13) & 3;
   const cpl = cpu.cpl;
-  if (type !== 0xe && type !== 0xf && type !== 0x6 && type !== 0x7) cpu.raise(EXC_GP, gateErr, faultEip);
+  if (type !== 0xe && type !== 0xf && type !== 0x6 && type !== 0x7 && type !== 0x5) cpu.raise(EXC_GP, gateErr, faultEip);
   if (soft && dpl < cpl) cpu.raise(EXC_GP, gateErr, faultEip);
   if (!(hi & DESC_P)) cpu.raise(EXC_NP, gateErr, faultEip);
+  if (type === 0x5) { interruptTask(cpu, lo, extBit, error, retEip, faultEip); return; } // task gate
   const size = type & 8 ? 4 : 2;
   const sel = lo >>> 16;
   const off = size === 4 ? ((hi & 0xffff0000) | (lo & 0xffff)) : lo & 0xffff;

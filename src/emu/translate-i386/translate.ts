@@ -382,7 +382,7 @@ function translateInsn(c: DisasContext): void {
     case 0xcc: setNext(); c.helper('raise_soft', [c.k(EXC_BP), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return;
     case 0xcd: { const v = c.u8(); setNext(); c.helper('raise_soft', [c.k(v), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; return; }
     case 0xce: setNext(); c.helper('into', [c.k(c.nextEip), c.k(c.eip)]); return;
-    case 0xcf: setNext(); c.helper('iret', [c.k(1 << c.opsize), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; c.ccUnknown(); return;
+    case 0xcf: setNext(); c.helper('iret', [c.k(1 << c.opsize), c.k(c.nextEip), c.k(c.eip)]); c.ir.exit(3); c.isJmp = Disas.NORETURN; c.ccUnknown(); return;
     case 0xd4: { const b = c.u8(); setNext(); c.helper('aam', [c.k(b), c.k(c.eip)]); c.ccUnknown(); return; }
     case 0xd5: { const b = c.u8(); setNext(); c.helper('aad', [c.k(b)]); c.ccUnknown(); return; }
     case 0xd6: { // salc (undocumented)
@@ -450,7 +450,7 @@ function translateInsn(c: DisasContext): void {
     }
     case 0xea: { // ljmp ptr
       const off = c.imm(c.opsize), sel = c.u16(); setNext();
-      c.helper('ljmp', [c.k(sel), c.k(off), c.k(c.eip)]);
+      c.helper('ljmp', [c.k(sel), c.k(off), c.k(c.nextEip), c.k(c.eip)]);
       c.ir.exit(3); c.isJmp = Disas.NORETURN;
       return;
     }
@@ -493,7 +493,7 @@ function translateInsn(c: DisasContext): void {
           const off = c.ld(m.addr, c.opsize);
           const sel = c.ld(ir.addi(m.addr, 1 << c.opsize), SZ16);
           if (m.reg === 3) c.helper('lcall', [sel, off, c.k(c.nextEip), c.k(1 << c.opsize), c.k(c.eip)]);
-          else c.helper('ljmp', [sel, off, c.k(c.eip)]);
+          else c.helper('ljmp', [sel, off, c.k(c.nextEip), c.k(c.eip)]);
           c.ir.exit(3); c.isJmp = Disas.NORETURN; return;
         }
         case 4: c.jumpIndirect(c.ldE(m, c.opsize)); c.isJmp = Disas.JUMP; return;
