@@ -538,9 +538,18 @@ export class CpuExec {
             if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
           }
           if (step) { this.curTb = null; return StopReason.STEP; }
-          if (exit > 1 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) {
+          if (exit > 2 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) {
             if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
             break;
+          }
+          if (exit === 2) {
+            // An indirect jump (ret, jmp *reg, a jump to another page): look up the target and
+            // go on without the outer loop's round trip (QEMU's lookup_and_goto_ptr).
+            if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
+            const it = this.nextTb(this.cflags());
+            if (!it) { this.curTb = null; return StopReason.BREAKPOINT; }
+            tb = it;
+            continue;
           }
           const next = tb.jmp[exit];
           if (next !== null && !next.invalid) { tb = next; continue; }
