@@ -35,7 +35,7 @@ function checkWorkload(out: string): void {
   const version = fs.readFileSync(path.join(CACHE, 'version'), 'utf8').trim();
   expect(out).to.match(new RegExp(`Linux \\(none\\) ${version.replace(/\./g, '\\.')} .* i686 GNU/Linux`));
   // /proc/cpuinfo reports what our CPUID says, and the TSC was calibrated against the PIT.
-  expect(out).to.match(/flags\s+: fpu de pse tsc msr pae cx8 sep pge cmov fxsr nx/);
+  expect(out).to.match(/flags\s+: fpu de pse tsc msr pae cx8 sep pge cmov clflush mmx fxsr sse sse2 nx/);
   expect(out).to.match(/tsc: Detected 99\d\.\d+ MHz processor|tsc: Detected 100\d\.\d+ MHz processor/);
   expect(out).to.match(/bin\s+dev\s+etc\s+init\s+proc\s+root\s+sbin\s+sys\s+tmp\s+usr/);
   expect(out).to.contain('reboot: Restarting system');

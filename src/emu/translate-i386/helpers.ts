@@ -4,6 +4,7 @@ import { CallFlags, HelperInfo } from '../tcg/ir';
 import { computeEflags, CcOp } from './cc';
 import { X86Cpu } from './cpu';
 import { fpuExec, fpuWait, fxGroup } from './fpu';
+import { helperSse } from './sse';
 import { EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit } from './seg';
 import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
 
@@ -249,11 +250,12 @@ def('fpu_missing', ANY, (cpu, eip) => cpu.raise(cpu.s[CR0] & (4 | CR0_TS) ? 7 : 
 def('fpu', ANY, (cpu, opword, addr, ea, eip) => fpuExec(cpu, opword, addr, ea, eip));
 def('fwait', ANY, (cpu, eip) => fpuWait(cpu, eip));
 def('fxgroup', ANY, (cpu, reg, addr, eip) => fxGroup(cpu, reg, addr, eip));
+def('sse', ANY, (cpu, word, addr, eip) => helperSse(cpu, word, addr, eip));
 def('load_seg', ANY, (cpu, seg, sel, eip) => loadSegment(cpu, seg, sel, eip));
-def('ljmp', ANY, (cpu, sel, off, eip) => farJump(cpu, sel, off, eip));
+def('ljmp', ANY, (cpu, sel, off, next, eip) => farJump(cpu, sel, off, next, eip));
 def('lcall', ANY, (cpu, sel, off, next, size, eip) => farCall(cpu, sel, off, next, size, eip));
 def('lret', ANY, (cpu, size, imm, eip) => farReturn(cpu, size, imm, eip));
-def('iret', ANY, (cpu, size, eip) => iret(cpu, size, eip));
+def('iret', ANY, (cpu, size, next, eip) => iret(cpu, size, next, eip));
 
 def('lgdt', ANY, (cpu, addr, size, eip) => {
   requireCpl0(cpu, eip);
@@ -367,8 +369,10 @@ def('arpl', ANY, (cpu, dst, src) => {
 });
 
 // ---- CPUID, MSRs, TSC ----
-/** Leaf 1 EDX: exactly what is implemented — FPU, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, FXSR (no SSE yet). */
-export const CPUID_1_EDX = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 24);
+/** Leaf 1 EDX: exactly what is implemented — FPU, DE, PSE, TSC, MSR, PAE, CX8, SEP, PGE, CMOV, CLFSH, MMX, FXSR, SSE, SSE2. */
+export const CPUID_1_EDX = (1 << 0) | (1 << 2) | (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 8) | (1 << 11) | (1 << 13) | (1 << 15) | (1 << 19) | (1 << 23) | (1 << 24) | (1 << 25) | (1 << 26);
+/** Leaf 1 EBX: CLFLUSH line size in 8-byte units (bits 15:8): 64 bytes. */
+export const CPUID_1_EBX = 8 << 8;
 def('cpuid', ANY, (cpu) => {
   const s = cpu.s;
   const leaf = s[R_EAX] >>> 0;
@@ -376,7 +380,7 @@ def('cpuid', ANY, (cpu) => {
   let a = 0, b = 0, c = 0, d = 0;
   const vendor = 'GenuineIntel';
   if (leaf === 0) { a = 1; b = str(vendor, 0); d = str(vendor, 4); c = str(vendor, 8); }
-  else if (leaf === 1) { a = 0x633; b = 0; c = 0; d = CPUID_1_EDX; } // family 6, model 3 (Pentium II class)
+  else if (leaf === 1) { a = 0x633; b = CPUID_1_EBX; c = 0; d = CPUID_1_EDX; } // family 6, model 3 (Pentium II class)
   else if (leaf === 0x80000000) { a = 0x80000004 | 0; }
   else if (leaf === 0x80000001) { d = 1 << 20; } // NX
   else if (leaf >= 0x80000002 && leaf <= 0x80000004) {

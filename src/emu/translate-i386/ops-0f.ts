@@ -6,6 +6,7 @@ import { genBitScan, genBt, genImul, genShiftDouble } from './ops-int';
 import { genJcc, genLoadFarPointer } from './translate';
 import { HF_CPL_MASK, R_EAX, R_ECX, SEG_FS, SEG_GS, SEG_SEL, SEG_SS } from './state';
 import { EXC_GP } from './seg';
+import { translateSse } from './ops-sse';
 
 export function translateTwoByte(c: DisasContext, op: number): void {
   const ir = c.ir;
@@ -184,6 +185,7 @@ export function translateTwoByte(c: DisasContext, op: number): void {
       return;
     }
   }
+  if (translateSse(c, op)) return;
   c.nextEip = c.curOffset();
   c.helper('unimp', [c.k(c.eip), c.k(0x0f00 | op)]);
   c.ir.exit(3);

@@ -216,4 +216,13 @@ struct tss32 {
     uint16_t es, r4, cs, r5, ss, r6, ds, r7, fs, r8, gs, r9, ldt, r10, trap, iomap;
 } __attribute__((packed));
 
+/* True when `w` occurs in `s` (a kernel command-line word such as "verbose"). */
+static inline int has_word(const char *s, const char *w)
+{
+    int n = strlen(w);
+    for (; *s; s++)
+        if (!memcmp(s, w, n)) return 1;
+    return 0;
+}
+
 #endif

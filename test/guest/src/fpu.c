@@ -949,14 +949,6 @@ static void test_transcendental(void)
 
 /* ---------------- main ---------------- */
 
-static int has_word(const char *s, const char *w)
-{
-    int n = strlen(w);
-    for (; *s; s++)
-        if (!memcmp(s, w, n)) return 1;
-    return 0;
-}
-
 int main(uint32_t magic, uint32_t info)
 {
     const struct mb_info *mbi = (const struct mb_info *)info;

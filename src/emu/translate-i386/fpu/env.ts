@@ -159,8 +159,7 @@ function fxrstor(c: Insn): void {
 /** 0F AE: reg field in `reg`; addr for memory forms, -1 for register forms (fences). */
 export function fxGroup(cpu: X86Cpu, reg: number, addr: number, eip: number): void {
   if (addr === -1) {
-    // lfence/mfence/sfence run as no-ops although CPUID reports no SSE (a Pentium II raises
-    // #UD): kernels built for later CPUs use them without asking, and nothing is reordered here.
+    // lfence/mfence/sfence (SSE/SSE2, reported by CPUID) are no-ops: nothing is reordered here.
     if (reg >= 5) return;
     cpu.raise(EXC_UD, -1, eip);
   }
@@ -181,6 +180,9 @@ export function fxGroup(cpu: X86Cpu, reg: number, addr: number, eip: number): vo
         if (v & ~MXCSR_MASK) cpu.raise(EXC_GP, 0, eip);
         cpu.fpu.mxcsr = v;
       }
+      return;
+    case 7: // clflush m8: no caches here; it faults as a byte read of its operand would
+      cpu.mem.ld(addr, 0, eip);
       return;
     default:
       cpu.raise(EXC_UD, -1, eip);

@@ -44,6 +44,9 @@ export class FpStatus {
   umUE = false;
   /** ... and give the register result its exponent bias adjustment. */
   bias = false;
+  /** Exponent range of results (SSE sets the float32/float64 range; x87 keeps extended). */
+  emin = X_EMIN;
+  emax = X_EMAX;
 
   /** Set up for one instruction from the x87 control word. */
   fromCw(cw: number): this {
@@ -171,9 +174,12 @@ export function roundTo(sign: number, mag: bigint, e2: number, p: number, emin: 
 function packX(sign: number, p: number): F80 {
   if (RR.inf) return infOf(sign);
   if (RR.sig === 0n) return zeroOf(sign);
-  const m = RR.sig << BigInt(64 - p);
+  let m = RR.sig << BigInt(64 - p);
   let be = RR.exp + 16383;
-  if ((m & JBIT) === 0n) be = 0; // denormal (exponent emin)
+  if ((m & JBIT) === 0n) {
+    if (RR.exp > X_EMIN) { const sh = 64 - bitLength(m); m <<= BigInt(sh); be -= sh; } // a float32/64 denormal: normal here
+    else be = 0; // denormal (exponent emin)
+  }
   if (be <= 0 && (m & JBIT) !== 0n) return zeroOf(sign); // beyond the bias-adjusted range
   if (be >= 0x7fff) return infOf(sign);
   return mk((sign << 15) | be, m);
@@ -182,7 +188,7 @@ function packX(sign: number, p: number): F80 {
 /** Round an exact value to float80 under the x87 precision control. */
 export function roundPackX(sign: number, mag: bigint, e2: number, st: FpStatus, p = st.prec): F80 {
   if (mag === 0n) return zeroOf(sign);
-  roundTo(sign, mag, e2, p, X_EMIN, X_EMAX, st);
+  roundTo(sign, mag, e2, p, st.emin, st.emax, st);
   return packX(sign, p);
 }
 

@@ -37,7 +37,7 @@ export class X87State {
   fdp = 0;
   fds = 0;
   mxcsr = 0x1f80;
-  /** XMM0-7 as saved by fxsave (tcg86 runs no SSE code; fxrstor/fxsave keep them). */
+  /** XMM0-7, little-endian bytes: the registers of the SSE instructions (sse.ts) and of fxsave/fxrstor. */
   readonly xmm = new Uint8Array(128);
   /** Scratch status for the instruction being executed. */
   readonly st = new FpStatus();
