@@ -75,6 +75,10 @@ export function knownBucket(s: DecodeSample, objdumpText: string, q: DecodeRec |
   // An invalid encoding with a memory operand: QEMU 7.2 reads the operand (and may fault) before its #UD.
   if (t.vec === 6 && q.vec === 14 && /\(bad\)/.test(objdumpText)) return 'invalid encoding: #UD on tcg86, QEMU 7.2 faults on the operand first';
   if (t.vec !== 6) return null;
+  // An MMX/SSE opcode with a 66/F2/F3 prefix it does not take (SDM "NP"): #UD on hardware, tcg86, objdump's (bad); QEMU 7.2 ignores the prefix.
+  if (s.bytes[i] === 0x0f && /\(bad\)/.test(objdumpText) && s.bytes.slice(0, i).some((b) => b === 0x66 || b === 0xf2 || b === 0xf3)) {
+    return 'MMX/SSE opcode with a prefix it does not take (#UD on hardware and tcg86; QEMU 7.2 ignores the prefix)';
+  }
   if (unimp || /%x?mm\d|mxcsr|fence|prefetch|clflush|movnti|maskmov|emms|(^|\s)pause/.test(objdumpText)) return 'MMX/SSE/3DNow! (not in tcg86\'s CPUID: #UD)';
   if (!s.bytes.slice(0, i).includes(0xf0)) return null;
   const m = mnemonic(objdumpText);

@@ -1,5 +1,5 @@
 // One instruction on both sides, compared; differences the policy explains are resynced.
-import { isEmpty } from './compare';
+import { isEmpty, MemDiff } from './compare';
 import { Insn } from './disasm';
 import { ended, End } from './endings';
 import { explain } from './explain';
@@ -25,6 +25,7 @@ export async function comparedStep(c: RunContext, t: CpuState, q: CpuState, arri
   let [nt, nq] = await c.coverFresh(states, used);
   if (interruptible(q, nq)) c.sawIf = true;
   if (arrive && (await arrive(nq))) [nt, nq] = await c.readBoth(nt, nq);
+  [nt, nq] = await leewayMemory(c, eip, q, nt, nq);
   const d = c.comparer!.diff(nt, nq);
   if (isEmpty(d)) return { kind: 'ok', t: nt, q: nq, insns: 1, resynced: false };
   const insn = await decode(c, eip);
@@ -42,6 +43,24 @@ export async function comparedStep(c: RunContext, t: CpuState, q: CpuState, arri
   for (const f of fields) nt.regs.set(f, nq.regs.get(f)!);
   if (ex.memToQemu.length) [nt, nq] = await c.readBoth(nt, nq);
   return { kind: 'ok', t: nt, q: nq, insns: 1, resynced: true };
+}
+
+/**
+ * Memory an instruction may write differently on QEMU (fxsave's x87 pointers) can lie outside
+ * the ranges being compared while bisecting: it is read and resynced here, whatever the focus.
+ */
+async function leewayMemory(c: RunContext, eip: number, q: CpuState, nt: CpuState, nq: CpuState): Promise<[CpuState, CpuState]> {
+  if (c.o.strict || !/^fxsave/.test(c.disasm.staticAt(eip)?.text ?? '')) return [nt, nq];
+  const leeway = leewayFor(await decode(c, eip), (r) => q.regs.get(r), false);
+  const diffs: MemDiff[] = [];
+  for (const r of leeway?.mem ?? []) {
+    const [a, b] = await Promise.all([c.p.t.readMemory(r.from, r.to - r.from), c.p.q.readMemory(r.from, r.to - r.from)]);
+    if (a && b && !a.equals(b)) diffs.push({ addr: r.from, len: r.to - r.from, tcg: a, qemu: b });
+  }
+  if (!diffs.length) return [nt, nq];
+  await c.p.copyToQemu(diffs);
+  c.countResyncs([leeway!.reason]);
+  return c.readBoth(nt, nq);
 }
 
 /**

@@ -5,7 +5,7 @@ import { DescriptorTable, Leeway, onlyAccessedBits } from './policy';
 export interface Explanation {
   /** Register fields to copy from QEMU to tcg86. */
   fields: FieldDiff[];
-  /** Memory to copy from tcg86 to QEMU: descriptor accessed bits, which QEMU fails to set. */
+  /** Memory to copy from tcg86 to QEMU: descriptor accessed bits and fxsave pointers, which QEMU does not keep. */
   memToQemu: MemDiff[];
   /** Why, one entry per kind of explanation (counted in the run's statistics). */
   reasons: string[];
@@ -30,12 +30,16 @@ export function explain(d: Diff, leeway: Leeway | null, tables: DescriptorTable[
   }
   const memToQemu: MemDiff[] = [];
   const restMem: MemDiff[] = [];
+  let leewayMem = false, accessed = false;
   for (const m of d.mem) {
-    const ok = !strict && m.tcg !== null && m.qemu !== null && onlyAccessedBits(m.addr, m.tcg, m.qemu, tables);
+    const both = m.tcg !== null && m.qemu !== null;
+    if (both && lw?.mem?.some((r) => m.addr >= r.from && m.addr + m.len <= r.to)) { leewayMem = true; memToQemu.push(m); continue; }
+    const ok = !strict && both && onlyAccessedBits(m.addr, m.tcg!, m.qemu!, tables);
+    if (ok) accessed = true;
     (ok ? memToQemu : restMem).push(m);
   }
   const reasons: string[] = [];
-  if (fields.length && lw) reasons.push(lw.reason);
-  if (memToQemu.length) reasons.push(ACCESSED_BIT);
+  if ((fields.length || leewayMem) && lw) reasons.push(lw.reason);
+  if (accessed) reasons.push(ACCESSED_BIT);
   return { fields, memToQemu, reasons, unexplained: { regs: rest, mem: restMem } };
 }

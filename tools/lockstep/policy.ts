@@ -6,7 +6,8 @@
 //    rdpmc, `in` from the PIT (0x40-0x43, 0x61), the RTC (0x70-0x71) and the POST code port
 //    (0x80), and the UART IIR's choice between received data and character timeout;
 //  - known QEMU 7.2 deviations from the hardware (off with --strict): x87 C1 after an
-//    inexact result, UART MSR delta bits in loopback, descriptor accessed bits.
+//    inexact result, UART MSR delta bits in loopback, descriptor accessed bits, the x87
+//    exponent field after an MMX write, MXCSR.DE.
 // Everything else must be equal.
 import { Insn } from './disasm';
 
@@ -20,6 +21,8 @@ export interface Leeway {
   reason: string;
   /** A known QEMU deviation from the hardware (not tolerated with --strict), rather than undefined behaviour. */
   deviation?: boolean;
+  /** Memory bytes [from, to) that may differ (tcg86's copied to QEMU). */
+  mem?: { from: number; to: number }[];
 }
 
 const ALL = -1n;
@@ -154,13 +157,40 @@ export function leewayFor(insn: Insn, pre: (reg: string) => bigint | undefined, 
   // And DE for a denormal operand, which QEMU 7.2 does not raise either (checked: some
   // register operand is denormal, or the operand is in memory).
   if (isX87Arith(mnem)) {
-    const denormal = ops.some((o) => !o.startsWith('%')) || ops.length === 0 || ['st0', 'st1', 'st2', 'st3', 'st4', 'st5', 'st6', 'st7'].some((r) => isDenormal(pre(r)));
+    const denormal = ops.some((o) => !o.startsWith('%')) || ops.length === 0 || ST.some((r) => isDenormal(pre(r)));
     return {
       fields: { fstat: denormal ? C1 | DE : C1 },
       reason: `x87 C1 after an inexact result${denormal ? ' / DE for a denormal operand' : ''} (QEMU 7.2 sets neither)`, deviation: true,
     };
   }
+  // fxsave stores the last x87 instruction's opcode, FIP/FCS and FDP/FDS at bytes 6-23 of the
+  // image; QEMU 7.2 stores zeros there.
+  if (mnem === 'fxsave' && ops.length === 1) {
+    const ea = effectiveAddress(ops[0], pre32);
+    if (ea !== null) return { fields: {}, mem: [{ from: ea + 6, to: ea + 24 }], reason: 'fxsave: x87 FOP/FIP/FDP in the image (QEMU 7.2 stores zeros)', deviation: true };
+  }
+  // An MMX register write sets the x87 register's exponent/sign field to all ones (SDM 9.5.1);
+  // QEMU 7.2 leaves the field as it was.
+  if (ops.some((o) => /^%mm[0-7]$/.test(o.trim()))) {
+    return { fields: Object.fromEntries(ST.map((r) => [r, 0xffffn << 64n])), reason: 'MMX write: x87 exponent field all ones (QEMU 7.2 leaves it)', deviation: true };
+  }
+  // SSE floating point on a denormal operand sets MXCSR.DE; QEMU 7.2 never does.
+  if (isSseFloat(mnem)) return { fields: { mxcsr: DE }, reason: 'MXCSR.DE for a denormal operand (QEMU 7.2 never sets it)', deviation: true };
   return null;
+}
+
+const ST = ['st0', 'st1', 'st2', 'st3', 'st4', 'st5', 'st6', 'st7'];
+
+/** The offset of an AT&T memory operand (`0x8(%ebp,%esi,4)`, `0x11dee0`) from the registers before; flat segments. */
+export function effectiveAddress(operand: string, pre32: (r: string) => number): number | null {
+  const m = /^(?:%[cdefgs]s:)?(-?(?:0x[0-9a-f]+|\d+))?(?:\((?:%(\w+))?(?:,%(\w+)(?:,(\d))?)?\))?$/.exec(operand.trim());
+  if (!m || (!m[1] && !m[2] && !m[3])) return null;
+  const reg = (r: string | undefined) => (r ? pre32(regOf(`%${r}`) ?? r) : 0);
+  return ((m[1] ? Number(m[1]) : 0) + reg(m[2]) + reg(m[3]) * Number(m[4] ?? 1)) >>> 0;
+}
+
+function isSseFloat(mnem: string): boolean {
+  return /^(add|sub|mul|div|sqrt|min|max|cmp[a-z]*|u?comi|rcp|rsqrt)(ss|sd|ps|pd)$/.test(mnem) || /^cvt/.test(mnem);
 }
 
 function isX87Arith(mnem: string): boolean {
