@@ -7,8 +7,17 @@ import { divergenceReport, reproduceCommand, summaryLine } from './report';
 
 export const CORPUS_DIR = path.join(ROOT, 'test', 'guest', 'bin');
 
+/**
+ * Kernels the corpus leaves out, and why: debugregs.elf arms the guest's own DR0-DR7
+ * breakpoints, and QEMU 7.2's gdb stub single-steps into them again after the handler's iret
+ * with RF set (run freely, QEMU and tcg86 print the same; test/guest compares that).
+ */
+export const CORPUS_EXCLUDED: Record<string, string> = {
+  'debugregs.elf': "guest DR breakpoints: QEMU's single-step ignores EFLAGS.RF",
+};
+
 export function corpusKernels(dir = CORPUS_DIR): string[] {
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.elf')).sort().map((f) => path.join(dir, f));
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.elf') && !CORPUS_EXCLUDED[f]).sort().map((f) => path.join(dir, f));
 }
 
 /**

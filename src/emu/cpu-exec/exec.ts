@@ -7,12 +7,13 @@ import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
 import { CPU_FAULT, X86Cpu } from '../translate-i386/cpu';
+import { GuestDebugRegs } from './debug-regs';
 import { WatchType } from './debug-target';
 import { HELPERS } from '../translate-i386/helpers';
 import { debugPhys, translateLinear } from '../translate-i386/paging';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
-  DR0, EFLAGS, EIP, FLAG_IF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
+  DR0, EFLAGS, EIP, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
 import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbTlbBase } from './tb';
@@ -85,6 +86,7 @@ export class CpuExec {
       this.stats.exceptions++;
       this.deliver(vector, true, -1, nextEip, eip);
     };
+    cpu.hooks.debugRegsChanged = () => this.loadDebugRegs();
     cpu.hooks.deliverFault = () => {
       const v = cpu.excVector;
       this.log.interrupt(cpu, v, false, cpu.excError, this.stats.interrupts);
@@ -276,6 +278,8 @@ export class CpuExec {
     this.tbCount = 0;
     this.stats.flushes++;
     this.cpu.mem.flushTlb();
+    this.dr.load(this.cpu.s); // after a reset DR7 is clear again
+    this.updateWatchPages();
   }
 
   invalidateTb(tb: TranslationBlock): void {
@@ -389,6 +393,17 @@ export class CpuExec {
   // ---- debugging: breakpoints and single-step (used by the gdbstub and the monitor) ----
 
   /** Linear addresses of breakpoints, and how many sit on each linear page. */
+  /** The guest's DR0-DR7 breakpoints (not gdb's). */
+  readonly dr = new GuestDebugRegs();
+
+  /** After a write to DR0-DR7 (or a reset): retranslate the pages whose instruction breakpoints changed. */
+  loadDebugRegs(): void {
+    const before = [...this.dr.execPages];
+    this.dr.load(this.cpu.s);
+    for (const p of new Set([...before, ...this.dr.execPages])) this.invalidateLinearPage(p << 12);
+    this.updateWatchPages();
+  }
+
   private readonly bpAddrs = new Set<number>();
   private readonly bpPages = new Map<number, number>();
   /** Address of the breakpoint that stopped the last run(). */
@@ -435,7 +450,7 @@ export class CpuExec {
   private updateWatchPages(): void {
     const pages = this.cpu.mem.watchPages;
     pages.fill(0);
-    for (const w of this.watchpoints) {
+    for (const w of [...this.watchpoints, ...this.dr.data]) {
       for (let p = w.addr >>> 12; p <= ((w.addr + w.len - 1) >>> 12); p++) pages[p & 0xfffff] = 1;
     }
     this.cpu.mem.flushTlb(); // watched pages must lose their fast-path entries
@@ -449,14 +464,17 @@ export class CpuExec {
     const a = addr >>> 0;
     const w = this.watchpoints.find(x => a < (x.addr >>> 0) + x.len && a + len > (x.addr >>> 0)
       && (x.type === 'access' || (x.type === 'write') === write));
-    if (!w || this.watchHit) return;
+    const guestHit = this.dr.data.length !== 0 && this.dr.access(a, len, write);
+    if ((!w || this.watchHit) && !guestHit) return;
     const cur = this.curTb;
     if (cur && !(cur.cflags & CF_SINGLE_INSN)) {
+      this.dr.pendingHits = 0; // recorded again when the instruction runs alone
       this.cflagsNext = CF_SINGLE_INSN;
       this.cpu.smcRestart = true;
       this.cpu.excEip = eip;
       throw CPU_FAULT;
     }
+    if (!w || this.watchHit) return;
     this.watchHit = { addr: w.addr >>> 0, type: w.type };
     this.exitRequest = true;
   }
@@ -475,7 +493,18 @@ export class CpuExec {
    */
   private nextTb(cflags: number): TranslationBlock | null {
     const s = this.cpu.s;
-    const pc = (s[SEG_BASE + SEG_CS] + s[EIP]) | 0;
+    let pc = (s[SEG_BASE + SEG_CS] + s[EIP]) | 0;
+    if (this.dr.execPages.size && this.dr.execPages.has(pc >>> 12)) {
+      cflags |= CF_SINGLE_INSN;
+      const bits = this.dr.exec.get(pc);
+      if (bits !== undefined && !(s[EFLAGS] & FLAG_RF)) {
+        // A guest instruction breakpoint: #DB, a fault (the instruction has not run).
+        s[DR0 + 6] = (s[DR0 + 6] & ~0xf) | bits;
+        this.deliver(EXC_DB, false, -1, s[EIP]);
+        pc = (s[SEG_BASE + SEG_CS] + s[EIP]) | 0;
+        if (this.dr.execPages.has(pc >>> 12)) cflags |= CF_SINGLE_INSN;
+      }
+    }
     if (this.bpPages.size && this.bpPages.has(pc >>> 12)) {
       if (this.bpAddrs.has(pc) && !this.bpSkip) { this.bpHit = pc; return null; }
       cflags |= CF_SINGLE_INSN;
@@ -520,6 +549,7 @@ export class CpuExec {
           this.curTb = tb;
           if (this.log.execEnabled) this.log.exec(tb, cpu);
           const flagsAtEntry = tb.flags;
+          const rfAtEntry = this.dr.active ? s[EFLAGS] & FLAG_RF : 0;
           const fn = tb.fn;
           let exit = fn !== null ? fn() : this.interpretTb(tb);
           if (exit < 0) {
@@ -536,6 +566,10 @@ export class CpuExec {
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
             if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
             if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
+          }
+          if (this.dr.active && this.guestDebugAfter(rfAtEntry)) {
+            if (step) { this.curTb = null; return StopReason.STEP; }
+            break;
           }
           if (step) { this.curTb = null; return StopReason.STEP; }
           if (exit > 2 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) {
@@ -570,6 +604,7 @@ export class CpuExec {
       } catch (e) {
         if (e !== CPU_FAULT) throw e;
         if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
+        this.dr.pendingHits = 0; // the faulting instruction did not complete
         this.handleFault();
         if (step) { this.curTb = null; return StopReason.STEP; }
       }
@@ -593,6 +628,21 @@ export class CpuExec {
 
   /** Flush pending compilations (end of a slice). */
   idle(): void { if (this.compileQueue.length) this.flushCompileQueue(); }
+
+  /**
+   * After a TB while guest breakpoints are set: RF lasts one instruction; data breakpoints hit
+   * by the instruction trap now (#DB after it). True when a #DB was delivered.
+   */
+  private guestDebugAfter(rfAtEntry: number): boolean {
+    const s = this.cpu.s;
+    if (rfAtEntry) s[EFLAGS] &= ~FLAG_RF;
+    const hits = this.dr.pendingHits;
+    if (!hits) return false;
+    this.dr.pendingHits = 0;
+    s[DR0 + 6] = (s[DR0 + 6] & ~0xf) | hits;
+    this.deliver(EXC_DB, false, -1, s[EIP]);
+    return true;
+  }
 
   private singleStepTrap(): void {
     const s = this.cpu.s;

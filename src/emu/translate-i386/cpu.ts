@@ -33,6 +33,8 @@ export interface CpuHooks {
    * unwinding to the exec loop with a throw (much cheaper for syscall-heavy guests).
    */
   softInterrupt?(vector: number, nextEip: number, eip: number): void;
+  /** DR0-DR3 or DR7 was written: the exec loop re-reads the guest's breakpoints. */
+  debugRegsChanged?(): void;
   /**
    * Deliver the exception recorded in excVector/excError/excEip now (a fault raised in a new
    * task after a task switch committed, which must not unwind through the translated block).

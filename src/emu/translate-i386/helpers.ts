@@ -302,14 +302,31 @@ def('mov_from_cr', ANY, (cpu, n, eip) => {
   if (n === 1 || n > 4) cpu.raise(EXC_UD, -1, eip);
   return cpu.s[[CR0, -1, CR2, CR3, CR4][n]];
 });
-def('mov_to_dr', ANY, (cpu, n, v, eip) => {
+/**
+ * Checks of a mov to/from DRn: CPL 0; DR4/DR5 alias DR6/DR7 unless CR4.DE (then #UD);
+ * DR7.GD makes the access a #DB fault with DR6.BD (GD cleared so the handler can use them).
+ */
+function drIndex(cpu: X86Cpu, n: number, eip: number): number {
   requireCpl0(cpu, eip);
-  if (n === 4 || n === 5) n += 2;
+  const s = cpu.s;
+  if (n === 4 || n === 5) {
+    if (s[CR4] & 8) cpu.raise(EXC_UD, -1, eip);
+    n += 2;
+  }
+  if (s[DR0 + 7] & 0x2000) {
+    s[DR0 + 6] |= 0x2000;
+    s[DR0 + 7] &= ~0x2000;
+    cpu.raise(1, -1, eip); // #DB
+  }
+  return n;
+}
+def('mov_to_dr', ANY, (cpu, n, v, eip) => {
+  n = drIndex(cpu, n, eip);
   cpu.s[DR0 + n] = n === 6 ? (v | 0xffff0ff0) : n === 7 ? (v | 0x400) : v;
+  if (n !== 6) cpu.hooks.debugRegsChanged?.();
 });
 def('mov_from_dr', ANY, (cpu, n, eip) => {
-  requireCpl0(cpu, eip);
-  if (n === 4 || n === 5) n += 2;
+  n = drIndex(cpu, n, eip);
   const v = cpu.s[DR0 + n];
   return n === 6 ? v | 0xffff0ff0 : n === 7 ? v | 0x400 : v;
 });

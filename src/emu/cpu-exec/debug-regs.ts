@@ -1,0 +1,48 @@
+// The guest's own debug registers (Intel SDM Vol. 3B, 17.2): DR7's enabled breakpoints decoded
+// into what the exec loop checks — instruction breakpoints by linear address (faults, checked
+// before the instruction runs, suppressed by EFLAGS.RF) and data breakpoints by range (traps,
+// delivered after the accessing instruction completes).
+import { DR0 } from '../translate-i386/state';
+
+export interface DataBreakpoint { addr: number; len: number; write: boolean; bit: number }
+
+export class GuestDebugRegs {
+  /** Linear address -> DR6 B0-B3 bits of the instruction breakpoints there. */
+  readonly exec = new Map<number, number>();
+  /** Pages holding instruction breakpoints: their TBs are one instruction long. */
+  readonly execPages = new Set<number>();
+  readonly data: DataBreakpoint[] = [];
+  /** DR6 B0-B3 bits of data breakpoints hit by the instruction running now. */
+  pendingHits = 0;
+
+  get active(): boolean { return this.exec.size !== 0 || this.data.length !== 0; }
+
+  /** Re-read DR0-DR3 and DR7; I/O breakpoints (R/W = 10) are not supported. */
+  load(s: Int32Array): void {
+    this.exec.clear();
+    this.execPages.clear();
+    this.data.length = 0;
+    const dr7 = s[DR0 + 7];
+    for (let n = 0; n < 4; n++) {
+      if (!((dr7 >>> (n * 2)) & 3)) continue; // neither Ln nor Gn
+      const rw = (dr7 >>> (16 + n * 4)) & 3, len = [1, 2, 8, 4][(dr7 >>> (18 + n * 4)) & 3];
+      const bit = 1 << n;
+      if (rw === 0) {
+        const a = s[DR0 + n] | 0;
+        this.exec.set(a, (this.exec.get(a) ?? 0) | bit);
+        this.execPages.add(a >>> 12);
+      } else if (rw !== 2) {
+        // The address is aligned down to the length, as the hardware compares it.
+        this.data.push({ addr: (s[DR0 + n] & ~(len - 1)) >>> 0, len, write: rw === 1, bit });
+      }
+    }
+  }
+
+  /** Record the data breakpoints an access of `len` bytes at `addr` hits. */
+  access(addr: number, len: number, write: boolean): boolean {
+    let hit = 0;
+    for (const d of this.data) if ((write || !d.write) && addr < d.addr + d.len && addr + len > d.addr) hit |= d.bit;
+    this.pendingHits |= hit;
+    return hit !== 0;
+  }
+}
