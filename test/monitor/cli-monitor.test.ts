@@ -4,13 +4,11 @@ import { expect } from 'chai';
 import { spawn } from 'child_process';
 import * as net from 'net';
 import * as path from 'path';
+import { freePort } from '../../tools/free-port';
 import { BIN, ROOT, runTcg86 } from '../support/run-tcg86';
 
 const TIMER = path.join(ROOT, 'test', 'guest', 'bin', 'timer.elf');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => { const s = net.createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); }); });
-}
 
 /** Sends lines one at a time, each after the previous prompt, and returns everything read. */
 function converse(port: number, lines: string[]): Promise<string> {

@@ -4,10 +4,11 @@
 // independent disassembly of an ELF from objdump -d (for control-flow checks of stepi).
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
-import * as net from 'net';
 import * as path from 'path';
 import { BIN } from './run-tcg86';
 import { GDB, GUEST_BIN } from './gdbstub-harness';
+import { freePort } from '../../tools/free-port';
+export { freePort };
 
 export const QEMU = process.env.QEMU ?? '/usr/bin/qemu-system-i386';
 export const OBJDUMP = process.env.OBJDUMP ?? 'objdump';
@@ -33,16 +34,6 @@ function track(p: ChildProcess): void {
   p.on('close', () => mine.delete(p));
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** True when something listens on 127.0.0.1:port (read from /proc/net/tcp, without connecting). */
 function listening(port: number): boolean {

@@ -5,6 +5,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
 import { BIN, ROOT } from './run-tcg86';
+import { freePort } from '../../tools/free-port';
+export { freePort };
 
 export const GUEST_BIN = path.join(ROOT, 'test', 'guest', 'bin');
 export const GDB = process.env.GDB ?? '/usr/bin/gdb';
@@ -13,17 +15,6 @@ export function haveGdb(): boolean {
   try { return spawnSync(GDB, ['--version'], { timeout: 10000 }).status === 0; } catch { return false; }
 }
 
-/** A TCP port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const live = new Set<ChildProcess>();
 /** Kill every child still running (mocha afterEach: tests that fail leave none behind). */

@@ -4,6 +4,8 @@
 import { ChildProcessWithoutNullStreams, spawn } from 'child_process';
 import * as net from 'net';
 import { BIN } from './run-tcg86';
+import { freePort } from '../../tools/free-port';
+export { freePort };
 
 export interface Exit { status: number | null; signal: NodeJS.Signals | null }
 
@@ -91,18 +93,6 @@ export class Watched {
 /** Start bin/tcg86.js with `args`. */
 export function startTcg86(args: string[]): Watched {
   return new Watched(process.execPath, [BIN, ...args]);
-}
-
-/** A TCP port that was free a moment ago (listen on port 0, read it back, close). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, host, () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Connect to host:port, retrying while the connection is refused (the server is starting). */

@@ -11,7 +11,7 @@
 // instructions fault; every IDT gate has DPL 0 (int n -> #GP). popf and iret, which could
 // clear TF, are not generated.
 import { hex } from './prng';
-import { runtimeAsm } from './runtime-asm';
+import { runtimeAsm, XORSHIFT32_EAX } from './runtime-asm';
 
 export const UCODE = 0x300000, UDATA = 0x301000, SAMPLE_OFF = 0x800;
 export const SAMPLE_LEN = 16;
@@ -87,16 +87,7 @@ kernel_main:
     mov eax, 0x${hex(seed || 1)}
     xor esi, esi
 .fill:
-    mov edx, eax
-    shl edx, 13
-    xor eax, edx
-    mov edx, eax
-    shr edx, 17
-    xor eax, edx
-    mov edx, eax
-    shl edx, 5
-    xor eax, edx
-    mov [udata_pristine + esi], eax
+${XORSHIFT32_EAX}    mov [udata_pristine + esi], eax
     add esi, 4
     cmp esi, 4096
     jb .fill

@@ -14,7 +14,7 @@
 import { Insn, Sequence } from './sequence';
 import { SANDBOX_SIZE } from './operands';
 import { hex } from './prng';
-import { runtimeAsm } from './runtime-asm';
+import { runtimeAsm, XORSHIFT32_EAX } from './runtime-asm';
 
 export const BEGIN = 'FUZZ BEGIN';
 const REGS = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
@@ -70,16 +70,7 @@ kernel_main:
     mov eax, 0x${hex(seed || 1)}
     xor esi, esi
 .fill:
-    mov edx, eax
-    shl edx, 13
-    xor eax, edx
-    mov edx, eax
-    shr edx, 17
-    xor eax, edx
-    mov edx, eax
-    shl edx, 5
-    xor eax, edx
-    mov ebx, eax
+${XORSHIFT32_EAX}    mov ebx, eax
     test eax, 0x700
     jnz .keep
     shr ebx, 28

@@ -3,6 +3,18 @@
 // pushes none, then the vector, then jump to `isr_common`, which each kernel defines).
 
 /** Linker script: the multiboot header first, everything at 1 MiB. */
+/** One xorshift32 step on eax (edx scratch): the fuzz kernels fill their data with it. */
+export const XORSHIFT32_EAX = `    mov edx, eax
+    shl edx, 13
+    xor eax, edx
+    mov edx, eax
+    shr edx, 17
+    xor eax, edx
+    mov edx, eax
+    shl edx, 5
+    xor eax, edx
+`;
+
 export const LINK_LD = `ENTRY(_start)
 SECTIONS
 {

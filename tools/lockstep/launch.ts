@@ -1,8 +1,8 @@
 // Starting the two emulators stopped (-S) with a gdb stub on a free 127.0.0.1 port.
 import { ChildProcess, spawn } from 'child_process';
-import * as net from 'net';
 import * as path from 'path';
 import { RspClient } from './rsp-client';
+import { freePort } from '../free-port';
 
 export type Side = 'tcg86' | 'qemu';
 
@@ -33,16 +33,6 @@ export interface Emulator {
 const live = new Set<ChildProcess>();
 process.on('exit', () => { for (const p of live) p.kill('SIGKILL'); });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The command line of one side (without the program), as the report prints it. */
 export function commandLine(side: Side, o: LaunchOptions, port: number): string[] {

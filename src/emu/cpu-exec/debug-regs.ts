@@ -15,7 +15,8 @@ export class GuestDebugRegs {
   /** DR6 B0-B3 bits of data breakpoints hit by the instruction running now. */
   pendingHits = 0;
 
-  get active(): boolean { return this.exec.size !== 0 || this.data.length !== 0; }
+  /** Any breakpoint enabled: the exec loop checks this once per TB, so it is a plain field. */
+  active = false;
 
   /** Re-read DR0-DR3 and DR7; I/O breakpoints (R/W = 10) are not supported. */
   load(s: Int32Array): void {
@@ -36,6 +37,7 @@ export class GuestDebugRegs {
         this.data.push({ addr: (s[DR0 + n] & ~(len - 1)) >>> 0, len, write: rw === 1, bit });
       }
     }
+    this.active = this.exec.size !== 0 || this.data.length !== 0;
   }
 
   /** Record the data breakpoints an access of `len` bytes at `addr` hits. */
