@@ -22,6 +22,11 @@
 #       -device isa-debug-exit,iobase=0xf4,iosize=0x04
 # (stdin from /dev/null); a kernel passes when QEMU exits with status 1
 # (= (0 << 1) | 1, written to port 0xf4).
+#
+# Kernels whose expected output follows the Intel SDM where QEMU does not
+# implement the feature are never run under QEMU here (--expected leaves their
+# file alone, --check skips them); their expected files are written by hand:
+#   align   #AC, the alignment-check exception (QEMU 7.2 never raises it)
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -100,6 +105,12 @@ expected_of() {
     *) echo $G/expected/$1.txt ;;
   esac
 }
+sdm_only() { # sdm_only NAME: expected output from the SDM, not from QEMU (see above)
+  case "$1" in
+    align) return 0 ;;
+    *) return 1 ;;
+  esac
+}
 
 for n in $names; do
   case "$n" in
@@ -138,6 +149,10 @@ fail=0
 for n in $names; do
   exp=$(expected_of $n)
   [ -n "$exp" ] || continue # the demo is interactive
+  if sdm_only $n; then
+    echo "$n: skipped (its expected output follows the SDM; QEMU does not implement what it tests)"
+    continue
+  fi
   elf=$(elf_of $n)
   start=$(date +%s%N)
   st=0

@@ -12,10 +12,18 @@ function hasQemu(): boolean {
   try { execFileSync('qemu-system-i386', ['--version'], { stdio: 'ignore' }); return true; } catch { return false; }
 }
 
+/**
+ * Kernels whose expected output follows the Intel SDM for what QEMU does not implement (as in
+ * tools/build-guests.sh, which never regenerates them with QEMU): not run under QEMU.
+ */
+const SDM_ONLY: Record<string, string> = {
+  align: 'alignment-check exceptions (#AC): QEMU 7.2 never raises them',
+};
+
 describe('expected outputs agree with QEMU', function () {
   this.timeout(120000);
   const kernels = fs.readdirSync(path.join(GUEST, 'bin')).filter(f => f.endsWith('.elf')).map(f => f.slice(0, -4))
-    .filter(n => fs.existsSync(path.join(GUEST, 'expected', `${n}.txt`)));
+    .filter(n => fs.existsSync(path.join(GUEST, 'expected', `${n}.txt`)) && !SDM_ONLY[n]);
   it('qemu-system-i386 is installed (required in CI)', function () {
     if (!hasQemu() && !process.env.CI) this.skip();
     expect(hasQemu()).to.equal(true);

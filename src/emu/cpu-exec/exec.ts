@@ -87,6 +87,7 @@ export class CpuExec {
       this.deliver(vector, true, -1, nextEip, eip);
     };
     cpu.hooks.debugRegsChanged = () => this.loadDebugRegs();
+    cpu.hooks.ioAccess = (port, len, eip) => this.guestIoAccess(port, len, eip);
     cpu.hooks.deliverFault = () => {
       const v = cpu.excVector;
       this.log.interrupt(cpu, v, false, cpu.excError, this.stats.interrupts);
@@ -466,17 +467,29 @@ export class CpuExec {
       && (x.type === 'access' || (x.type === 'write') === write));
     const guestHit = this.dr.data.length !== 0 && this.dr.access(a, len, write);
     if ((!w || this.watchHit) && !guestHit) return;
-    const cur = this.curTb;
-    if (cur && !(cur.cflags & CF_SINGLE_INSN)) {
-      this.dr.pendingHits = 0; // recorded again when the instruction runs alone
-      this.cflagsNext = CF_SINGLE_INSN;
-      this.cpu.smcRestart = true;
-      this.cpu.excEip = eip;
-      throw CPU_FAULT;
-    }
+    this.runAlone(eip);
+    if (guestHit) this.cpu.debugTrap = true;
     if (!w || this.watchHit) return;
     this.watchHit = { addr: w.addr >>> 0, type: w.type };
     this.exitRequest = true;
+  }
+
+  /** Port I/O while guest I/O breakpoints are set: a hit traps after the instruction, as a data breakpoint. */
+  private guestIoAccess(port: number, len: number, eip: number): void {
+    if (this.dr.io.length === 0 || !this.dr.ioAccess(port, len)) return;
+    this.runAlone(eip); // before the access: an I/O access must not be done twice
+    this.cpu.debugTrap = true;
+  }
+
+  /** Inside a multi-instruction TB, restart the instruction at `eip` alone (its TB ends right after it). */
+  private runAlone(eip: number): void {
+    const cur = this.curTb;
+    if (!cur || (cur.cflags & CF_SINGLE_INSN)) return;
+    this.dr.pendingHits = 0; // recorded again when the instruction runs alone
+    this.cflagsNext = CF_SINGLE_INSN;
+    this.cpu.smcRestart = true;
+    this.cpu.excEip = eip;
+    throw CPU_FAULT;
   }
 
   /** Drop the TBs of the page holding linear `addr`, so that its code is retranslated. */

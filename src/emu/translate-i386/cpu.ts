@@ -4,10 +4,13 @@ import { computeEflags } from './cc';
 import { Memory, USER_TLB } from './mmu';
 import { X87State } from './fpu';
 import {
-  CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_TF, HF_ADDSEG, HF_CPL_MASK, HF_CS32,
-  HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS, STATE_SIZE,
-  IDTR_LIMIT, GDTR_LIMIT, EIP, DR0, LDTR_LIMIT, LDTR_ATTR, TR_LIMIT, TR_ATTR,
+  CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_AM, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_AC, FLAG_TF, HF_AC, HF_ADDSEG,
+  HF_CPL_MASK, HF_CS32, HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS,
+  STATE_SIZE, IDTR_LIMIT, GDTR_LIMIT, EIP, DR0, LDTR_LIMIT, LDTR_ATTR, TR_LIMIT, TR_ATTR,
 } from './state';
+
+/** #AC, the alignment-check exception (a fault with error code 0). */
+const EXC_AC = 17;
 
 export interface PortIo {
   in(port: number, size: 1 | 2 | 4): number;
@@ -33,8 +36,13 @@ export interface CpuHooks {
    * unwinding to the exec loop with a throw (much cheaper for syscall-heavy guests).
    */
   softInterrupt?(vector: number, nextEip: number, eip: number): void;
-  /** DR0-DR3 or DR7 was written: the exec loop re-reads the guest's breakpoints. */
+  /** DR0-DR3, DR7 or CR4.DE was written: the exec loop re-reads the guest's breakpoints. */
   debugRegsChanged?(): void;
+  /**
+   * in/out/ins/outs is about to access ports [port, port + len): the exec loop records the
+   * guest's I/O breakpoints it hits (may throw to run the instruction again alone first).
+   */
+  ioAccess?(port: number, len: number, eip: number): void;
   /**
    * Deliver the exception recorded in excVector/excError/excEip now (a fault raised in a new
    * task after a task switch committed, which must not unwind through the translated block).
@@ -62,6 +70,11 @@ export class X86Cpu {
   extraInsns = 0;
   /** A20 line: when off, physical address bit 20 is forced to 0 (port 0x92, the 8042). */
   a20 = true;
+  /**
+   * The instruction running now hit a guest data or I/O breakpoint (set by the exec loop): a
+   * rep string instruction stops after the current iteration, so that the #DB trap comes there.
+   */
+  debugTrap = false;
 
   setA20(on: boolean): void {
     if (on === this.a20) return;
@@ -126,12 +139,12 @@ export class X86Cpu {
     s[CC_SRC2] = 0;
     const old = s[EFLAGS];
     s[EFLAGS] = (nv & ~CC_MASK & ~0x8028) | 2;
-    if ((old ^ s[EFLAGS]) & FLAG_TF) this.updateHflags();
+    if ((old ^ s[EFLAGS]) & (FLAG_TF | FLAG_AC)) this.updateHflags();
   }
 
   get cpl(): number { return this.s[HFLAGS] & HF_CPL_MASK; }
 
-  /** Recompute the translation-relevant mode bits after a segment, CR0 or EFLAGS.TF change. */
+  /** Recompute the translation-relevant mode bits after a segment, CR0 or EFLAGS.TF/AC change. */
   updateHflags(): void {
     const s = this.s;
     let h = s[HFLAGS] & (HF_CPL_MASK | 0x80); // CPL and INHIBIT_IRQ are maintained by their writers
@@ -141,13 +154,27 @@ export class X86Cpu {
     if (s[CR0] & CR0_PE) h |= HF_PE;
     if (s[CR0] & CR0_PG) h |= HF_PG;
     if (s[EFLAGS] & FLAG_TF) h |= HF_TF;
-    s[HFLAGS] = h;
+    s[HFLAGS] = h | this.acFlag(h & HF_CPL_MASK);
   }
 
   setCpl(cpl: number): void {
     // User and supervisor accesses use separate TLB halves.
     this.mem.tlbBase = cpl === 3 ? USER_TLB : 0;
-    this.s[HFLAGS] = (this.s[HFLAGS] & ~HF_CPL_MASK) | cpl;
+    this.s[HFLAGS] = (this.s[HFLAGS] & ~(HF_CPL_MASK | HF_AC)) | cpl | this.acFlag(cpl);
+  }
+
+  /** HF_AC at privilege `cpl`: alignment checking needs CPL 3, CR0.AM and EFLAGS.AC (SDM Vol. 3A, 6.15). */
+  private acFlag(cpl: number): number {
+    const s = this.s;
+    return cpl === 3 && (s[CR0] & CR0_AM) !== 0 && (s[EFLAGS] & FLAG_AC) !== 0 ? HF_AC : 0;
+  }
+
+  /**
+   * #AC(0) for a data access of a helper (string instructions, x87, SSE, cmpxchg8b, far
+   * returns...) at a linear address that is not a multiple of `align`, while HF_AC is set.
+   */
+  alignCheck(addr: number, align: number, eip: number): void {
+    if ((this.s[HFLAGS] & HF_AC) !== 0 && (addr & (align - 1)) !== 0) this.raise(EXC_AC, 0, eip);
   }
 
   /** Load a segment register with a flat descriptor cache (loader, reset paths). */

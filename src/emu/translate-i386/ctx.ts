@@ -4,7 +4,7 @@ import { Cond, IrFunc, MemOp, Opc, Temp } from '../tcg/ir';
 import { CcOp } from './cc';
 import { H } from './helpers';
 import {
-  CC_DST, CC_OP, CC_SRC, CC_SRC2, EIP, FLAG_CF, HF_ADDSEG, HF_CS32, HF_PG, HF_SS32, R_EBP, R_ESP, SEG_BASE, SEG_DS, SEG_ES, SEG_SS,
+  CC_DST, CC_OP, CC_SRC, CC_SRC2, EIP, FLAG_CF, HF_AC, HF_ADDSEG, HF_CS32, HF_PG, HF_SS32, R_EBP, R_ESP, SEG_BASE, SEG_DS, SEG_ES, SEG_SS,
 } from './state';
 
 /** How translation of the current instruction ended the TB (QEMU's DISAS_*). */
@@ -42,6 +42,8 @@ export class DisasContext {
   readonly addseg: boolean;
   /** Direct chaining allowed across pages (paging off: the mapping never changes). */
   readonly chainAnyPage: boolean;
+  /** HF_AC: every multi-byte data access is preceded by an alignment check (#AC). */
+  readonly checksAlignment: boolean;
   // prefixes of the current instruction
   opsize = SZ32;
   addr32 = true;
@@ -66,6 +68,7 @@ export class DisasContext {
     this.ss32 = (flags & HF_SS32) !== 0;
     this.addseg = (flags & HF_ADDSEG) !== 0;
     this.chainAnyPage = (flags & HF_PG) === 0;
+    this.checksAlignment = (flags & HF_AC) !== 0;
   }
 
   // ---- code fetch ----
@@ -101,8 +104,19 @@ export class DisasContext {
   }
 
   // ---- memory ----
-  ld(addr: Temp, size: number): Temp { return this.ir.ld(addr, size as MemOp); }
-  st(addr: Temp, v: Temp, size: number): void { this.ir.st(addr, v, size as MemOp); }
+  ld(addr: Temp, size: number): Temp {
+    if (this.checksAlignment) this.checkAlign(addr, size);
+    return this.ir.ld(addr, size as MemOp);
+  }
+  st(addr: Temp, v: Temp, size: number): void {
+    if (this.checksAlignment) this.checkAlign(addr, size);
+    this.ir.st(addr, v, size as MemOp);
+  }
+  /** #AC(0) at this instruction unless `addr` is a multiple of the access size (memop U16/S16: 2, U32: 4). */
+  private checkAlign(addr: Temp, memop: number): void {
+    const mask = (1 << (memop & 3)) - 1;
+    if (mask) this.ir.call(H.check_align, [addr, this.k(mask), this.k(this.eip)], false);
+  }
 
   /** Segment base added to an offset, unless known to be zero (flat DS/ES/SS). */
   linear(seg: number, ea: Temp): Temp {

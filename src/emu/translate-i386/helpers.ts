@@ -5,8 +5,8 @@ import { computeEflags, CcOp } from './cc';
 import { X86Cpu } from './cpu';
 import { fpuExec, fpuWait, fxGroup } from './fpu';
 import { helperSse } from './sse';
-import { EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit } from './seg';
-import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
+import { EXC_AC, EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit } from './seg';
+import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, CR4_DE, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_AC, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
 
 export const HELPERS: HelperInfo[] = [];
 export const H: Record<string, number> = {};
@@ -267,8 +267,14 @@ def('lidt', ANY, (cpu, addr, size, eip) => {
   const limit = cpu.mem.ld(addr, 1, eip), base = cpu.mem.ld(addr + 2, 2, eip);
   cpu.s[IDTR_LIMIT] = limit; cpu.s[IDTR_BASE] = size === 2 ? base & 0xffffff : base;
 });
-def('sgdt', ANY, (cpu, addr, eip) => { cpu.mem.st(addr, cpu.s[GDTR_LIMIT], 1, eip); cpu.mem.st(addr + 2, cpu.s[GDTR_BASE], 2, eip); });
-def('sidt', ANY, (cpu, addr, eip) => { cpu.mem.st(addr, cpu.s[IDTR_LIMIT], 1, eip); cpu.mem.st(addr + 2, cpu.s[IDTR_BASE], 2, eip); });
+/** sgdt/sidt: the limit word, then the base dword, each alignment-checked at CPL 3 (an address of 2 mod 4 passes). */
+function storeTableReg(cpu: X86Cpu, addr: number, limit: number, base: number, eip: number): void {
+  cpu.alignCheck(addr, 2, eip);
+  cpu.alignCheck(addr + 2, 4, eip);
+  cpu.mem.st(addr, limit, 1, eip); cpu.mem.st(addr + 2, base, 2, eip);
+}
+def('sgdt', ANY, (cpu, addr, eip) => storeTableReg(cpu, addr, cpu.s[GDTR_LIMIT], cpu.s[GDTR_BASE], eip));
+def('sidt', ANY, (cpu, addr, eip) => storeTableReg(cpu, addr, cpu.s[IDTR_LIMIT], cpu.s[IDTR_BASE], eip));
 def('lldt', ANY, (cpu, sel, eip) => { requireCpl0(cpu, eip); loadLdt(cpu, sel, eip); });
 def('ltr', ANY, (cpu, sel, eip) => { requireCpl0(cpu, eip); loadTr(cpu, sel, eip); });
 def('sldt', ANY, (cpu) => cpu.s[LDTR_SEL]);
@@ -293,7 +299,12 @@ def('mov_to_cr', ANY, (cpu, n, v, eip) => {
     case 3: s[CR3] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
     case 4:
       if (v & ~0x7fc) cpu.raise(EXC_GP, 0, eip); // TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT; no VME/PVI
-      s[CR4] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
+      {
+        const deChanged = ((s[CR4] ^ v) & CR4_DE) !== 0;
+        s[CR4] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged();
+        if (deChanged) cpu.hooks.debugRegsChanged?.(); // DE turns DR7's I/O breakpoints on or off
+      }
+      break;
     default: cpu.raise(EXC_UD, -1, eip);
   }
 });
@@ -464,8 +475,13 @@ export function ioAllowed(cpu: X86Cpu, port: number, bytes: number, eip: number)
   const mask = ((1 << bytes) - 1) << (port & 7);
   if (bits & mask) cpu.raise(EXC_GP, 0, eip);
 }
-def('in', ANY, (cpu, port, size, eip) => { ioAllowed(cpu, port & 0xffff, 1 << size, eip); return cpu.io.in(port & 0xffff, (1 << size) as 1 | 2 | 4); });
-def('out', ANY, (cpu, port, size, v, eip) => { ioAllowed(cpu, port & 0xffff, 1 << size, eip); cpu.io.out(port & 0xffff, (1 << size) as 1 | 2 | 4, v); });
+/** The checks before a port access: permission (#GP), then the guest's I/O breakpoints (a trap after it). */
+function ioCheck(cpu: X86Cpu, port: number, bytes: number, eip: number): void {
+  ioAllowed(cpu, port, bytes, eip);
+  cpu.hooks.ioAccess?.(port, bytes, eip);
+}
+def('in', ANY, (cpu, port, size, eip) => { ioCheck(cpu, port & 0xffff, 1 << size, eip); return cpu.io.in(port & 0xffff, (1 << size) as 1 | 2 | 4); });
+def('out', ANY, (cpu, port, size, v, eip) => { ioCheck(cpu, port & 0xffff, 1 << size, eip); cpu.io.out(port & 0xffff, (1 << size) as 1 | 2 | 4, v); });
 def('rdpmc', ANY, (cpu, eip) => {
   // No performance counters are reported; the privilege check is what guests rely on.
   if (cpu.cpl !== 0 && !(cpu.s[CR4] & 0x100) && (cpu.s[CR0] & CR0_PE)) cpu.raise(EXC_GP, 0, eip);
@@ -475,12 +491,14 @@ def('rdpmc', ANY, (cpu, eip) => {
 
 // ---- bound, cmpxchg8b ----
 def('bound', ANY, (cpu, v, addr, size, eip) => {
+  cpu.alignCheck(addr, size, eip);
   const lo = cpu.mem.ld(addr, size === 2 ? 5 : 2, eip), hi = cpu.mem.ld(addr + (size === 2 ? 2 : 4), size === 2 ? 5 : 2, eip);
   const x = size === 2 ? (v << 16) >> 16 : v;
   if (x < lo || x > hi) cpu.raise(EXC_BR, -1, eip);
 });
 def('cmpxchg8b', ANY, (cpu, addr, eip) => {
   const s = cpu.s;
+  cpu.alignCheck(addr, 8, eip);
   const lo = cpu.mem.ld(addr, 2, eip), hi = cpu.mem.ld(addr + 4, 2, eip);
   const f = flags(cpu);
   if (lo === s[R_EAX] && hi === s[R_EDX]) {
@@ -512,21 +530,30 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
   if (op === STR_INS || op === STR_OUTS) ioAllowed(cpu, s[R_EDX] & 0xffff, n, eip); // even when ECX = 0
   if (rep && count === 0) return 0;
   const put = (r: number, v: number) => { s[r] = (s[r] & ~amask) | (v & amask); };
+  cpu.debugTrap = false;
+  // #AC: the source (DS:ESI) and destination (ES:EDI) operands of each iteration.
+  const ac = (s[HFLAGS] & HF_AC) !== 0 && n > 1;
+  const readsSrc = op === STR_MOVS || op === STR_LODS || op === STR_CMPS || op === STR_OUTS;
   let iters = 0;
   for (;;) {
     const si = s[R_ESI] & amask, di = s[R_EDI] & amask;
+    const src = srcBase + si | 0, dst = esBase + di | 0;
+    if (ac) {
+      if (readsSrc) cpu.alignCheck(src, n, eip);
+      if (op !== STR_LODS && op !== STR_OUTS) cpu.alignCheck(dst, n, eip);
+    }
     let stop = false;
     switch (op) {
-      case STR_MOVS: mem.st(esBase + di | 0, mem.ld(srcBase + si | 0, size, eip), size, eip); put(R_ESI, si + step); put(R_EDI, di + step); break;
-      case STR_STOS: mem.st(esBase + di | 0, s[R_EAX], size, eip); put(R_EDI, di + step); break;
+      case STR_MOVS: mem.st(dst, mem.ld(src, size, eip), size, eip); put(R_ESI, si + step); put(R_EDI, di + step); break;
+      case STR_STOS: mem.st(dst, s[R_EAX], size, eip); put(R_EDI, di + step); break;
       case STR_LODS: {
-        const v = mem.ld(srcBase + si | 0, size, eip);
+        const v = mem.ld(src, size, eip);
         s[R_EAX] = size === 2 ? v : size === 1 ? (s[R_EAX] & ~0xffff) | v : (s[R_EAX] & ~0xff) | v;
         put(R_ESI, si + step); break;
       }
       case STR_CMPS: case STR_SCAS: {
-        const a = op === STR_CMPS ? mem.ld(srcBase + si | 0, size, eip) : s[R_EAX] & (size === 2 ? -1 : (1 << (8 << size)) - 1);
-        const b = mem.ld(esBase + di | 0, size, eip);
+        const a = op === STR_CMPS ? mem.ld(src, size, eip) : s[R_EAX] & (size === 2 ? -1 : (1 << (8 << size)) - 1);
+        const b = mem.ld(dst, size, eip);
         s[CC_OP] = CcOp.SUB + size; s[CC_DST] = (a - b) | 0; s[CC_SRC] = b; s[CC_SRC2] = 0;
         if (op === STR_CMPS) put(R_ESI, si + step);
         put(R_EDI, di + step);
@@ -535,11 +562,13 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
         break;
       }
       case STR_INS: {
+        cpu.hooks.ioAccess?.(s[R_EDX] & 0xffff, n, eip);
         const v = cpu.io.in(s[R_EDX] & 0xffff, n as 1 | 2 | 4);
-        mem.st(esBase + di | 0, v, size, eip); put(R_EDI, di + step); break;
+        mem.st(dst, v, size, eip); put(R_EDI, di + step); break;
       }
       case STR_OUTS: {
-        const v = mem.ld(srcBase + si | 0, size, eip);
+        const v = mem.ld(src, size, eip);
+        cpu.hooks.ioAccess?.(s[R_EDX] & 0xffff, n, eip);
         cpu.io.out(s[R_EDX] & 0xffff, n as 1 | 2 | 4, v); put(R_ESI, si + step); break;
       }
     }
@@ -548,9 +577,10 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
     put(R_ECX, count);
     // Each iteration counts as an instruction (icount, budgets), as in QEMU.
     if (count === 0 || stop) { cpu.extraInsns += iters; return 0; }
-    // A single-step (gdb's, or the guest's TF trap after each iteration) runs one iteration;
+    // A single-step (gdb's, or the guest's TF trap after each iteration) runs one iteration, and
+    // so does an iteration that hit a guest breakpoint (its #DB trap comes before the next one);
     // otherwise a chunk at a time.
-    if (++iters >= (cpu.singleStepping || (s[EFLAGS] & FLAG_TF) ? 1 : STRING_CHUNK)) { cpu.extraInsns += iters - 1; return 1; }
+    if (++iters >= (cpu.singleStepping || (s[EFLAGS] & FLAG_TF) || cpu.debugTrap ? 1 : STRING_CHUNK)) { cpu.extraInsns += iters - 1; return 1; }
   }
 }
 
@@ -581,3 +611,6 @@ def('sysexit', ANY, (cpu, eip) => {
   cpu.hooks.modeChanged();
 });
 
+// ---- alignment checking (#AC), emitted by the translator only in TBs whose flags have HF_AC ----
+// Defined last: helpers are referred to by index, and the indices of the others stay as they were.
+def('check_align', CallFlags.NO_GLOBALS, (cpu, addr, mask, eip) => { if (addr & mask) cpu.raise(EXC_AC, 0, eip); });

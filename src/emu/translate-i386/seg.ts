@@ -10,6 +10,7 @@ import { interruptTask, iretTask, isTaskTarget, jmpCallTask } from './task-switc
 
 export const EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7, EXC_DF = 8;
 export const EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14;
+export const EXC_AC = 17;
 
 /**
  * Runs a control transfer all or nothing: a fault half-way (a bad SS after CS was loaded, a
@@ -213,8 +214,8 @@ function throughCallGate(cpu: X86Cpu, gateSel: number, call: boolean, nextEip: n
     loadCs(cpu, csSel, clo, chi, cdpl);
   } else {
     if (call) {
-      let sp = push(cpu, s[R_ESP], oldCs, size, eip);
-      sp = push(cpu, sp, nextEip, size, eip);
+      let sp = pushChecked(cpu, s[R_ESP], oldCs, size, eip);
+      sp = pushChecked(cpu, sp, nextEip, size, eip);
       setSp(cpu, sp);
     }
     setAccessed(cpu, csSel, chi, eip);
@@ -232,8 +233,19 @@ function push(cpu: X86Cpu, sp: number, v: number, size: number, eip: number): nu
   cpu.mem.st((cpu.s[SEG_BASE + SEG_SS] + (sp & mask)) | 0, v, size === 4 ? 2 : 1, eip);
   return sp;
 }
+/**
+ * A push of the program's far call (not of an interrupt delivery): alignment-checked, which
+ * only matters at CPL 3 (a call to an inner level pushes after the switch to CPL 0-2).
+ */
+function pushChecked(cpu: X86Cpu, sp: number, v: number, size: number, eip: number): number {
+  cpu.alignCheck((cpu.s[SEG_BASE + SEG_SS] + ((sp - size) & ssMask(cpu))) | 0, size, eip);
+  return push(cpu, sp, v, size, eip);
+}
+/** Pops (far return, iret) are made at the returning level: alignment-checked when that is CPL 3. */
 function pop(cpu: X86Cpu, sp: number, size: number, eip: number): number {
-  return cpu.mem.ld((cpu.s[SEG_BASE + SEG_SS] + (sp & ssMask(cpu))) | 0, size === 4 ? 2 : 1, eip);
+  const addr = (cpu.s[SEG_BASE + SEG_SS] + (sp & ssMask(cpu))) | 0;
+  cpu.alignCheck(addr, size, eip);
+  return cpu.mem.ld(addr, size === 4 ? 2 : 1, eip);
 }
 function setSp(cpu: X86Cpu, sp: number): void {
   const mask = ssMask(cpu);
@@ -258,8 +270,8 @@ function farCallUnchecked(cpu: X86Cpu, sel: number, offset: number, nextEip: num
     if (isTaskTarget(cpu, sel, eip)) { jmpCallTask(cpu, sel, true, nextEip, eip); return; }
     const [lo, hi] = checkCodeTarget(cpu, sel, eip);
     if ((offset >>> 0) > (descLimit(lo, hi) >>> 0)) cpu.raise(EXC_GP, 0, eip);
-    let sp = push(cpu, s[R_ESP], oldCs, size, eip);
-    sp = push(cpu, sp, nextEip, size, eip);
+    let sp = pushChecked(cpu, s[R_ESP], oldCs, size, eip);
+    sp = pushChecked(cpu, sp, nextEip, size, eip);
     setAccessed(cpu, sel, hi, eip);
     setSp(cpu, sp);
     loadCs(cpu, sel, lo, hi, cpu.cpl);

@@ -96,13 +96,22 @@ function mmSet(c: Ins, r: number, v: Vec): void {
 }
 
 function ld32(c: Ins, off: number): number { return c.cpu.mem.ld((c.addr + off) | 0, 2, c.eip); }
-function memLoad(c: Ins, v: Vec, bytes: number, align: boolean): void {
+/**
+ * The alignment a memory operand needs: 16-byte aligned forms #GP (checked first); m32 and m64
+ * #AC when alignment checking is on. 16-byte unaligned forms (movups, movdqu...) are left
+ * unchecked: the SDM leaves their #AC to the implementation.
+ */
+function memAlign(c: Ins, bytes: number, align: boolean): void {
   if (align && (c.addr & 15)) c.cpu.raise(EXC_GP, 0, c.eip);
+  if (bytes <= 8) c.cpu.alignCheck(c.addr, bytes, c.eip);
+}
+function memLoad(c: Ins, v: Vec, bytes: number, align: boolean): void {
+  memAlign(c, bytes, align);
   for (let i = 0; i < bytes; i += 4) v.i32[i >> 2] = ld32(c, i);
   for (let i = bytes; i < 16; i += 4) v.i32[i >> 2] = 0;
 }
 function memStore(c: Ins, v: Vec, bytes: number, align: boolean): void {
-  if (align && (c.addr & 15)) c.cpu.raise(EXC_GP, 0, c.eip);
+  memAlign(c, bytes, align);
   const h = c.cpu.mem.hooks;
   h.translate(c.addr, Access.WRITE, c.eip);
   if ((c.addr & 0xfff) + bytes > 0x1000) h.translate((c.addr + bytes - 1) | 0, Access.WRITE, c.eip);
@@ -428,7 +437,8 @@ function initMoves(): void {
   };
   def(2, 0x70, K_SSE, pshufhl(true)); def(3, 0x70, K_SSE, pshufhl(false));
   const pinsrw = (c: Ins) => {
-    if (c.mod === 3) B.i32[0] = c.cpu.s[c.rm]; else B.i32[0] = c.cpu.mem.ld(c.addr, 1, c.eip);
+    if (c.mod === 3) B.i32[0] = c.cpu.s[c.rm];
+    else { c.cpu.alignCheck(c.addr, 2, c.eip); B.i32[0] = c.cpu.mem.ld(c.addr, 1, c.eip); }
     if (c.mmx) mmxEnter(c.x);
     getDst(c, R);
     R.u16[c.imm & (c.mmx ? 3 : 7)] = B.u16[0];

@@ -27,6 +27,8 @@ export const CC_MASK = FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF
 
 export const CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20;
 export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_PG = 0x80000000 | 0;
+/** CR4.DE: DR4/DR5 are #UD and DR7 R/W = 10 means an I/O breakpoint. */
+export const CR4_DE = 0x8;
 
 /** Segment attribute bits: the descriptor's second dword masked with 0x00F0FF00. */
 export const DESC_P = 1 << 15, DESC_S = 1 << 12, DESC_B = 1 << 22, DESC_G = 1 << 23;
@@ -43,6 +45,8 @@ export const HF_TF = 1 << 6;
 /** Interrupts inhibited for one instruction (after sti, mov ss, pop ss). */
 export const HF_INHIBIT_IRQ = 1 << 7;
 export const HF_PG = 1 << 8;
+/** Alignment checking is on: CPL 3, CR0.AM and EFLAGS.AC (the translator emits #AC checks). */
+export const HF_AC = 1 << 9;
 
 export const REG_NAMES32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi'];
 export const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];

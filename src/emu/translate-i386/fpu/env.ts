@@ -174,6 +174,7 @@ export function fxGroup(cpu: X86Cpu, reg: number, addr: number, eip: number): vo
     case 2: case 3:
       if ((cr0 & CR0_EM) || !(cpu.s[CR4] & CR4_OSFXSR)) cpu.raise(EXC_UD, -1, eip);
       if (cr0 & CR0_TS) cpu.raise(EXC_NM, -1, eip);
+      cpu.alignCheck(addr, 4, eip);
       if (reg === 3) { st32(c, 0, cpu.fpu.mxcsr); return; }
       {
         const v = ld32(c, 0);

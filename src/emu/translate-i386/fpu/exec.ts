@@ -3,7 +3,7 @@
 // env.ts. fpuExec checks CR0.EM/TS (#NM), undefined encodings (#UD) and, for waiting
 // instructions, pending unmasked exceptions (#MF, or FERR# with CR0.NE = 0).
 import type { X86Cpu } from '../cpu';
-import { CR0, CR0_EM, CR0_NE, CR0_TS } from '../state';
+import { CR0, CR0_EM, CR0_NE, CR0_TS, HF_AC, HFLAGS } from '../state';
 import { abs, neg, sqrt, roundInt } from './float80';
 import { EXC_MF, EXC_NM, EXC_UD, Handler, I, lastReg } from './insn';
 import { fldenv, fnsave, fnstenv, frstor } from './env';
@@ -24,6 +24,18 @@ export function pendingException(cpu: X86Cpu, eip: number): void {
   cpu.hooks.ferr?.();
 }
 
+/**
+ * Alignment of each memory form for #AC (SDM Vol. 3A, table 6-7), one digit per ModRM reg for
+ * D8..DF: m16 2, m32 4, m64 and m80 (also packed BCD) 8, E: the fldenv/fnstenv/frstor/fnsave
+ * area, 4 or 2 by operand size; 0: no such form (#UD first).
+ */
+const MEM_ALIGN = ['44444444', '4044E2E2', '44444444', '44440808', '88888888', '8888E0E2', '22222222', '22228888'];
+
+function memAlign(op: number, reg: number, o16: boolean): number {
+  const d = MEM_ALIGN[op][reg];
+  return d === 'E' ? (o16 ? 2 : 4) : Number(d);
+}
+
 export function fpuExec(cpu: X86Cpu, opword: number, addr: number, ea: number, eip: number): void {
   if (cpu.s[CR0] & (CR0_EM | CR0_TS)) cpu.raise(EXC_NM, -1, eip);
   const modrm = opword & 0xff;
@@ -32,6 +44,7 @@ export function fpuExec(cpu: X86Cpu, opword: number, addr: number, ea: number, e
   if (!e) cpu.raise(EXC_UD, -1, eip);
   const x = cpu.fpu;
   if (!(e.flags & NOWAIT) && (x.fsw & SW_ES)) pendingException(cpu, eip);
+  if ((cpu.s[HFLAGS] & HF_AC) && modrm < 0xc0) cpu.alignCheck(addr, memAlign(op, (modrm >> 3) & 7, (opword & 0x800) !== 0), eip);
   const c = I;
   c.cpu = cpu; c.x = x; c.addr = addr; c.ea = ea; c.eip = eip; c.opword = opword;
   c.reg = (modrm >> 3) & 7; c.rm = modrm & 7; c.o16 = (opword & 0x800) !== 0; c.seg = (opword >> 12) & 7;
