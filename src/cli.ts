@@ -86,8 +86,8 @@ export function buildParser(argv: string[]) {
     .option('D', { type: 'string', describe: 'log to FILE instead of stderr' })
     .option('dfilter', { type: 'string', describe: 'limit -d logs to guest pc ranges: START..END, START+LEN, comma separated' })
     .option('icount', { type: 'string', describe: 'shift=N: virtual time advances 2^N ns per instruction (deterministic)' })
-    .option('accel', { type: 'string', describe: 'tcg[,backend=tiered|js|interp]: tiered (default), JavaScript only or IR interpreter only' })
-    .option('backend', { type: 'string', choices: ['tiered', 'js', 'interp'], describe: 'same as -accel tcg,backend=...' })
+    .option('accel', { type: 'string', describe: 'tcg[,backend=tiered|js|wasm|interp]: tiered (default), JavaScript only, WebAssembly only or IR interpreter only' })
+    .option('backend', { type: 'string', choices: ['tiered', 'js', 'wasm', 'interp'], describe: 'same as -accel tcg,backend=...' })
     .option('s', { type: 'boolean', describe: 'shorthand for -gdb tcp::1234' })
     .option('S', { type: 'boolean', describe: 'do not start the CPU at startup (wait for gdb or the monitor)' })
     .option('gdb', { type: 'string', describe: 'tcp:[HOST]:PORT: gdb remote stub (HOST defaults to 127.0.0.1)' })
@@ -185,8 +185,8 @@ export function parseConfig(argv: string[]): Config | null {
   }
   let backend: Backend = 'tiered';
   if (a.accel !== undefined) {
-    const m = /^tcg(?:,backend=(tiered|js|interp))?$/.exec(String(a.accel));
-    if (!m) throw new UsageError(`-accel '${a.accel}': expected tcg[,backend=tiered|js|interp]`);
+    const m = /^tcg(?:,backend=(tiered|js|wasm|interp))?$/.exec(String(a.accel));
+    if (!m) throw new UsageError(`-accel '${a.accel}': expected tcg[,backend=tiered|js|wasm|interp]`);
     if (m[1]) backend = m[1] as Backend;
   }
   if (a.backend) backend = a.backend as Backend;

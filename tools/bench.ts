@@ -28,8 +28,8 @@ async function main(): Promise<void> {
   const results: Record<string, number> = {};
   const cpuSecs: Record<string, number> = {};
   let checksum = '';
-  // BENCH_BACKENDS=tiered,js limits the run (the interpreter alone takes minutes).
-  const backends = (process.env.BENCH_BACKENDS ?? 'tiered,js,interp').split(',') as Backend[];
+  // BENCH_BACKENDS=tiered,wasm limits the run (the interpreter alone takes minutes).
+  const backends = (process.env.BENCH_BACKENDS ?? 'tiered,js,wasm,interp').split(',') as Backend[];
   for (const b of backends) {
     const r = await runOne(b);
     const last = r.out.trim().split('\n').pop() ?? '';

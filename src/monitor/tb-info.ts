@@ -23,7 +23,7 @@ export function infoJit(exec: CpuExec): string[] {
 
 /** Execution count; compiled TBs stop counting (the JavaScript fast path has no counter), hence "N+". */
 export function execText(tb: TranslationBlock): string { return String(tb.execCount); }
-const backendText = (tb: TranslationBlock) => (tb.fn ? 'js' : 'interp');
+export const backendText = (tb: TranslationBlock) => (tb.fn ? (tb.wasm ? 'wasm' : 'js') : 'interp');
 const linkText = (t: TranslationBlock | null) => (t ? `#${t.id}@${hex8(t.pc)}` : '-');
 
 function cflagsText(c: number): string {
@@ -66,7 +66,7 @@ function physOfOffset(tb: TranslationBlock, off: number): number {
 export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): string[] {
   const out = [
     `TB #${tb.id}: pc=0x${hex8(tb.pc)} cs_base=0x${hex8(tb.csBase)} phys=0x${hex8(tb.physPc)} flags=0x${hex8(tb.flags)} cflags=${cflagsText(tb.cflags)}`,
-    `  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${execText(tb)}, ${tb.fn ? 'compiled to JavaScript' : 'interpreted'}`,
+    `  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${execText(tb)}, ${tb.fn ? `compiled to ${tb.wasm ? 'WebAssembly' : 'JavaScript'}` : 'interpreted'}`,
     '  guest code:',
   ];
   const code32 = (tb.flags & HF_CS32) !== 0;
@@ -90,7 +90,8 @@ export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): stri
     out.push('  IR after optimization:');
     for (const l of formatIr(tb.ir).trimEnd().split('\n')) out.push('   ' + l);
     const src = genFunctionSource(tb.ir, `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`, tbTlbBase(tb), loop);
-    out.push(tb.fn ? '  JavaScript:' : '  JavaScript (not compiled yet; the source it will get):');
+    out.push(!tb.fn ? '  JavaScript (not compiled yet; the source it will get):'
+      : tb.wasm ? '  WebAssembly (op for op the same code as this JavaScript):' : '  JavaScript:');
     for (const l of src.trimEnd().split('\n')) out.push('    ' + l);
   } else {
     out.push('  IR: not kept for this TB');

@@ -17,7 +17,7 @@ describe('guest test kernels', function () {
   it('has guest kernels with expected outputs', () => {
     expect(kernels.length).to.be.greaterThan(3);
   });
-  for (const backend of ['interp', 'js', 'tiered']) {
+  for (const backend of ['interp', 'js', 'wasm', 'tiered']) {
     describe(`backend ${backend}`, () => {
       for (const k of kernels) {
         it(k, async () => {

@@ -12,7 +12,7 @@ const h8 = (v: number) => (v >>> 0).toString(16).padStart(8, '0');
 
 /** The fields of one `info tb` row. */
 function parseRow(line: string) {
-  const m = /^\s*(\d+)\s+0x([0-9a-f]{8})\s+0x([0-9a-f]{8})\s+([0-9a-f]{8})\s+(\d+)\s+(\d+)\s+(\d+)(\+?)\s+(js|interp)\s+0:(\S+) 1:(\S+)$/.exec(line);
+  const m = /^\s*(\d+)\s+0x([0-9a-f]{8})\s+0x([0-9a-f]{8})\s+([0-9a-f]{8})\s+(\d+)\s+(\d+)\s+(\d+)(\+?)\s+(js|wasm|interp)\s+0:(\S+) 1:(\S+)$/.exec(line);
   if (!m) throw new Error(`not a TB row: '${line}'`);
   return { id: +m[1], pc: parseInt(m[2], 16), phys: parseInt(m[3], 16), flags: parseInt(m[4], 16), icount: +m[5], size: +m[6], exec: +m[7], plus: m[8] === '+', code: m[9], l0: m[10], l1: m[11] };
 }
@@ -45,7 +45,7 @@ describe('monitor: translated blocks', function () {
       expect(r.size).to.equal(tb.size);
       expect(r.exec).to.equal(tb.execCount);
       expect(r.plus).to.equal(false); // counts are exact for compiled TBs too
-      expect(r.code).to.equal(tb.fn ? 'js' : 'interp');
+      expect(r.code).to.equal(tb.fn ? (tb.wasm ? 'wasm' : 'js') : 'interp');
       expect(r.l0).to.equal(linkOf(tb.jmp[0]));
       expect(r.l1).to.equal(linkOf(tb.jmp[1]));
     }
@@ -58,14 +58,14 @@ describe('monitor: translated blocks', function () {
     for (let i = 1; i < rows.length; i++) expect(rows[i - 1].exec).to.be.at.least(rows[i].exec);
     const max = Math.max(...f.machine.exec.allTbs().map(t => t.execCount));
     expect(rows[0].exec).to.equal(max);
-    expect(rows[0].code).to.equal('js');
+    expect(rows[0].code).to.be.oneOf(['js', 'wasm']);
   });
 
   it('info tb ADDR shows one compiled TB in full: guest code, IR, JavaScript, links', async () => {
     const tb = f.machine.exec.allTbs().filter(t => t.fn && t.ir).sort((a, b) => b.execCount - a.execCount)[0];
     const l = outLines(await f.run(`info tb 0x${h8(tb.pc)}`));
     expect(l[0]).to.equal(`TB #${tb.id}: pc=0x${h8(tb.pc)} cs_base=0x${h8(tb.csBase)} phys=0x${h8(tb.physPc)} flags=0x${h8(tb.flags)} cflags=0`);
-    expect(l[1]).to.equal(`  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${tb.execCount}, compiled to JavaScript`);
+    expect(l[1]).to.equal(`  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${tb.execCount}, compiled to ${tb.wasm ? 'WebAssembly' : 'JavaScript'}`);
     expect(l[2]).to.equal('  guest code:');
     const code = l.slice(3, 3 + tb.icount);
     expect(code.map(x => x.slice(0, 15))).to.deep.equal(tb.insnEips.map(e => `    0x${h8(tb.csBase + e)}:`));
@@ -85,7 +85,7 @@ describe('monitor: translated blocks', function () {
     const ir = formatIr(tb.ir!).trimEnd().split('\n').map(x => '   ' + x);
     expect(l.slice(irAt + 1, irAt + 1 + ir.length)).to.deep.equal(ir);
     const jsAt = irAt + 1 + ir.length;
-    expect(l[jsAt]).to.equal('  JavaScript:');
+    expect(l[jsAt]).to.equal(tb.wasm ? '  WebAssembly (op for op the same code as this JavaScript):' : '  JavaScript:');
     const js = genFunctionSource(tb.ir!, `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`).trimEnd().split('\n').map(x => '    ' + x);
     expect(l.slice(jsAt + 1, jsAt + 1 + js.length)).to.deep.equal(js);
     expect(l[jsAt + 1 + js.length]).to.equal(`  exits: 0 -> ${linkOf(tb.jmp[0])}, 1 -> ${linkOf(tb.jmp[1])}`);

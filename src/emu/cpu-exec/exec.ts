@@ -2,7 +2,8 @@
 // translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
-import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
+import { canSelfLoop, compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
+import { WasmBackend } from '../hostgen/wasmgen';
 import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
@@ -22,7 +23,11 @@ import { TbLog } from './tblog';
 
 const dbg = createDebug('tcg86:exec');
 
-export type Backend = 'tiered' | 'js' | 'interp';
+/**
+ * tiered: IR interpreter, then WebAssembly (JavaScript for self-loops), then JavaScript regions
+ * for hot loops; js / wasm / interp: every TB through that one backend.
+ */
+export type Backend = 'tiered' | 'js' | 'wasm' | 'interp';
 
 export interface ExecOptions {
   backend: Backend;
@@ -43,7 +48,16 @@ export interface InterruptSource {
 
 export const enum StopReason { BUDGET, HALTED, REQUEST, BREAKPOINT, STEP, WATCHPOINT }
 
-const JC_SIZE = 4096;
+/**
+ * The jump cache (virtual pc -> TB) is grouped by page, as QEMU's tb_jmp_cache: the TBs of one
+ * virtual page hash into one bucket of JC_SLOTS entries, so invlpg clears one bucket only.
+ */
+const JC_PAGE_BITS = 6, JC_SLOT_BITS = 8;
+const JC_SLOTS = 1 << JC_SLOT_BITS;
+const JC_SIZE = 1 << (JC_PAGE_BITS + JC_SLOT_BITS);
+function jcBucket(page: number): number { return ((page ^ (page >>> JC_PAGE_BITS)) & ((1 << JC_PAGE_BITS) - 1)) << JC_SLOT_BITS; }
+/** Executions of a wasm TB after which the tiered backend recompiles it as JavaScript. */
+const JS_TIER_EXECS = +(process.env.JS_TIER ?? 50000);
 /** Most TBs one region (tier 3) compiles together. */
 const REGION_MAX_TBS = 16;
 
@@ -53,9 +67,13 @@ export class CpuExec {
   private readonly pageTbs = new Map<number, Set<TranslationBlock>>();
   private readonly jc: (TranslationBlock | null)[] = new Array(JC_SIZE).fill(null);
   private readonly env: HostEnv;
+  /** Null when the host gave no WebAssembly.Memory for this much RAM: JavaScript does its work. */
+  private readonly wasm: WasmBackend | null;
   private nextId = 0;
   private tbCount = 0;
   private compileQueue: TranslationBlock[] = [];
+  /** Hot wasm TBs waiting to be recompiled as JavaScript (tiered). */
+  private jsQueue: TranslationBlock[] = [];
   curTb: TranslationBlock | null = null;
   /** One-shot cflags for the next TB (SMC restart: the store runs alone). */
   private cflagsNext = 0;
@@ -80,6 +98,7 @@ export class CpuExec {
       watch: (addr, len, write, eip) => this.watchAccess(addr, len, write, eip),
     };
     mem.onFlush = () => this.jc.fill(null);
+    mem.onFlushPage = (page) => { const b = jcBucket(page); this.jc.fill(null, b, b + JC_SLOTS); };
     cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
     cpu.hooks.softInterrupt = (vector, nextEip, eip) => {
       this.log.interrupt(cpu, vector, true, -1, this.stats.interrupts);
@@ -100,6 +119,9 @@ export class CpuExec {
       ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
       helpers: HELPERS, ctx: cpu, ctl: this,
     };
+    this.wasm = mem.wasm && !process.env.TCG86_NOWASM && opts.backend !== 'js' && opts.backend !== 'interp' ? new WasmBackend({
+      memory: mem.wasm, layout: mem.layout, ldSlow: this.env.ldSlow, stSlow: this.env.stSlow, helpers: HELPERS, ctx: cpu,
+    }) : null;
   }
 
   // ---- the TB cache ----
@@ -111,7 +133,7 @@ export class CpuExec {
 
   private lookup(pc: number, csBase: number, flags: number, cflags: number): TranslationBlock {
     this.stats.lookups++;
-    const h = ((pc >>> 2) ^ (pc >>> 12)) & (JC_SIZE - 1);
+    const h = jcBucket(pc >>> 12) | (((pc >>> 2) ^ (pc >>> 10)) & (JC_SLOTS - 1));
     let tb = this.jc[h];
     if (tb && tb.pc === pc && tb.csBase === csBase && tb.flags === flags && tb.cflags === cflags && !tb.invalid
       && (tb.ranges.length === 2 || this.secondPageMatches(tb))) {
@@ -170,7 +192,7 @@ export class CpuExec {
     ranges.push(phys, phys + firstLen);
     if (size > firstLen && phys1 >= 0) ranges.push(phys1, phys1 + (size - firstLen));
     const tb = new TranslationBlock(this.nextId++, pc, csBase, flags, cflags, phys, size, res.icount, res.insnEips, ir,
-      this.opts.backend === 'js' ? null : assemble(ir), ranges);
+      this.compilesAtOnce() ? null : assemble(ir), ranges);
     tb.opsBefore = opsBefore;
     this.stats.translateMs += performance.now() - t0;
     let list = this.tbs.get(phys);
@@ -186,7 +208,7 @@ export class CpuExec {
       }
     }
     this.tbCount++;
-    if (this.opts.backend === 'js') this.compile([tb]);
+    if (this.compilesAtOnce()) this.compile([tb]);
     this.log.translated(tb, opText, mem);
     dbg('translated TB %d at %s: %d insns, %d bytes', tb.id, (pc >>> 0).toString(16), res.icount, size);
     return tb;
@@ -245,18 +267,43 @@ export class CpuExec {
     tb.inRegions = [];
   }
 
+  /** The js and wasm backends compile each TB when it is translated (no IR interpreter). */
+  private compilesAtOnce(): boolean { return this.opts.backend === 'js' || this.opts.backend === 'wasm'; }
+
+  /** Tiered: self-looping TBs become JavaScript (they iterate inside their function), the rest wasm. */
+  private wantsJs(t: TranslationBlock): boolean {
+    return !this.wasm || (this.opts.backend === 'tiered' && this.mayLoop(t) && canSelfLoop(t.ir!));
+  }
+
   private compile(batch: TranslationBlock[]): void {
     const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
     if (!live.length) return;
     const t0 = performance.now();
-    const sources = live.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t), this.mayLoop(t)));
-    const fns = compileBatch(this.env, sources, mulhu, mulhs);
+    const js = live.filter(t => this.wantsJs(t));
+    const wasm = live.filter(t => !this.wantsJs(t));
+    const name = (t: TranslationBlock) => `tb_${(t.pc >>> 0).toString(16)}_${t.id}`;
+    if (js.length) {
+      const sources = js.map(t => genFunctionSource(t.ir!, name(t), tbTlbBase(t), this.mayLoop(t)));
+      const fns = compileBatch(this.env, sources, mulhu, mulhs);
+      js.forEach((t, i) => {
+        t.fn = fns[i];
+        this.log.compiled(t, sources[i]);
+      });
+    }
+    if (wasm.length) {
+      const fns = this.wasm!.compile(wasm.map(t => ({ ir: t.ir!, tlbBase: tbTlbBase(t) })));
+      wasm.forEach((t, i) => {
+        t.fn = fns[i];
+        t.wasm = true;
+        if (this.opts.backend === 'tiered') t.jsTierAt = t.execCount + JS_TIER_EXECS;
+        if (this.log.enabled('out_asm')) {
+          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, name(t), tbTlbBase(t))}`);
+        }
+      });
+      this.stats.tbsWasm += wasm.length;
+    }
     this.stats.compileMs += performance.now() - t0;
-    live.forEach((t, i) => {
-      t.fn = fns[i];
-      this.log.compiled(t, sources[i]);
-    });
-    for (const t of live) this.buildRegion(t);
+    if (this.opts.backend !== 'wasm') for (const t of live) this.buildRegion(t);
     this.stats.tbsCompiled += live.length;
     this.stats.compileBatches++;
   }
@@ -573,7 +620,7 @@ export class CpuExec {
             this.insns += cpu.extraInsns;
             cpu.extraInsns = 0;
           }
-          tb.execCount++;
+          if (++tb.execCount === tb.jsTierAt) this.tierUp(tb);
           this.insns += tb.icount;
           if (exit > 3) { this.insns += (exit >> 2) * tb.icount; exit &= 3; } // iterations of a self-loop
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
@@ -640,7 +687,35 @@ export class CpuExec {
   }
 
   /** Flush pending compilations (end of a slice). */
-  idle(): void { if (this.compileQueue.length) this.flushCompileQueue(); }
+  idle(): void {
+    if (this.compileQueue.length) this.flushCompileQueue();
+    if (this.jsQueue.length) this.flushJsQueue();
+  }
+
+  /**
+   * A wasm TB that keeps running this often is worth TurboFan: as JavaScript it gets optimised
+   * code inlined into nothing but itself, and it can iterate in place or join a region.
+   */
+  private tierUp(tb: TranslationBlock): void {
+    this.jsQueue.push(tb);
+    if (this.jsQueue.length >= this.opts.compileBatch) this.flushJsQueue();
+  }
+
+  private flushJsQueue(): void {
+    const q = this.jsQueue.filter(t => !t.invalid && t.ir && t.wasm);
+    this.jsQueue = [];
+    if (!q.length) return;
+    const t0 = performance.now();
+    const sources = q.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t), this.mayLoop(t)));
+    const fns = compileBatch(this.env, sources, mulhu, mulhs);
+    this.stats.compileMs += performance.now() - t0;
+    q.forEach((t, i) => {
+      if (t.region) t.ownFn = fns[i]; else t.fn = fns[i];
+      t.wasm = false;
+      this.stats.tbsTieredUp++;
+      this.log.compiled(t, sources[i]);
+    });
+  }
 
   /**
    * After a TB while guest breakpoints are set: RF lasts one instruction; data breakpoints hit

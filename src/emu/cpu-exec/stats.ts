@@ -2,6 +2,10 @@
 export class ExecStats {
   tbsTranslated = 0;
   tbsCompiled = 0;
+  /** Of the compiled TBs, those compiled to WebAssembly (the rest: JavaScript). */
+  tbsWasm = 0;
+  /** Hot wasm TBs recompiled as JavaScript. */
+  tbsTieredUp = 0;
   compileBatches = 0;
   /** Regions (tier 3: hot loops of several TBs in one function) and the TBs in them. */
   regions = 0;
@@ -31,7 +35,7 @@ export class ExecStats {
     const per = (a: number, b: number) => (b ? (a / b).toFixed(2) : '0');
     return [
       `TBs translated        ${this.tbsTranslated}`,
-      `TBs compiled to JS    ${this.tbsCompiled} (in ${this.compileBatches} batches)`,
+      `TBs compiled          ${this.tbsCompiled} (in ${this.compileBatches} batches; ${this.tbsWasm} to WebAssembly, the rest to JavaScript; ${this.tbsTieredUp} hot ones later to JavaScript)`,
       `regions (loops)       ${this.regions} (${this.regionTbs} TBs)`,
       `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
       `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,
@@ -39,9 +43,9 @@ export class ExecStats {
       `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts}, stores to code pages ${this.codePageWrites})`,
       `lookups               ${this.lookups} (jump cache hits ${pct(this.jcHits, this.lookups)})`,
       `chain links           ${this.chainLinks}`,
-      `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, JS ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
+      `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, compiled ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
       `interrupts            ${this.interrupts}, exceptions ${this.exceptions}`,
-      `host time             translation ${(this.translateMs / 1000).toFixed(2)} s, JavaScript generation and compilation ${(this.compileMs / 1000).toFixed(2)} s`,
+      `host time             translation ${(this.translateMs / 1000).toFixed(2)} s, code generation and compilation (wasm and JavaScript) ${(this.compileMs / 1000).toFixed(2)} s`,
     ].join('\n');
   }
 }

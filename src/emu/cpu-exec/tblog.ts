@@ -98,7 +98,7 @@ export class TbLog {
   exec(tb: TranslationBlock, cpu: X86Cpu): void {
     if (!this.inFilter(tb.pc)) return;
     if (this.items.has('exec')) {
-      this.out(`Trace 0: ${tb.id} [${(tb.csBase >>> 0).toString(16).padStart(8, '0')}/${(tb.pc >>> 0).toString(16).padStart(8, '0')}/${(tb.flags >>> 0).toString(16)}/${tb.cflags}] ${tb.fn ? 'js' : 'interp'}\n`);
+      this.out(`Trace 0: ${tb.id} [${(tb.csBase >>> 0).toString(16).padStart(8, '0')}/${(tb.pc >>> 0).toString(16).padStart(8, '0')}/${(tb.flags >>> 0).toString(16)}/${tb.cflags}] ${tb.fn ? (tb.wasm ? 'wasm' : 'js') : 'interp'}\n`);
     }
     if (this.items.has('cpu')) this.out(cpuState(cpu) + '\n');
   }

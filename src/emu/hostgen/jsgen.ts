@@ -71,6 +71,8 @@ function declareLocals(out: string[], globals: number[], nLocal: number, extra: 
 }
 
 const hasCalls = (f: IrFunc): boolean => f.ops.some(o => o.op === Opc.call);
+/** A TB that jumps back to its own start and calls no helper may iterate inside its function. */
+export function canSelfLoop(f: IrFunc): boolean { return f.loopSlots !== 0 && !hasCalls(f); }
 const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
 
 /** The statements of one TB (labelled blocks for its forward branches), ending with its fall-through exit. */
@@ -151,7 +153,7 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = f
   const globals = usedGlobals([f]);
   const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
   const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
-  const loops = loop && f.loopSlots !== 0 && !hasCalls(f);
+  const loops = loop && canSelfLoop(f);
   const out: string[] = [`function ${name}() {`];
   // A self-loop stops where the exec loop would have stopped after one TB at a time: at the
   // first iteration that reaches the run's instruction limit (so both backends stop alike).

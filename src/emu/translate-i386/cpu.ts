@@ -51,7 +51,8 @@ export interface CpuHooks {
 }
 
 export class X86Cpu {
-  readonly s = new Int32Array(STATE_SIZE);
+  /** The architectural state, inside the memory's buffer (generated wasm code reaches it there). */
+  readonly s: Int32Array;
   /** x87/MXCSR state (translate-i386/fpu). */
   fpu = new X87State();
   /** Pending exception: vector, error code (-1: none), EIP to push, and whether it is int n. */
@@ -87,6 +88,7 @@ export class X86Cpu {
   hooks: CpuHooks = { modeChanged: () => undefined, tsc: () => 0, unimplemented: () => undefined };
 
   constructor(readonly mem: Memory, readonly io: PortIo) {
+    this.s = mem.state.subarray(0, STATE_SIZE);
     this.reset();
   }
 

@@ -29,16 +29,39 @@ export interface MemoryHooks {
   watch(addr: number, len: number, write: boolean, eip: number): void;
 }
 
+/** Bytes reserved after the TLBs for the CPU state (translate-i386/state.ts STATE_SIZE words). */
+const STATE_BYTES = 4096;
+const WASM_PAGE = 65536;
+
+/**
+ * RAM, the two TLBs and the CPU state in one buffer, RAM first: a WebAssembly.Memory when the
+ * host allows one that large (wasm code then reaches all of it), else a plain ArrayBuffer.
+ */
+function allocate(bytes: number): { buffer: ArrayBuffer; wasm: WebAssembly.Memory | null } {
+  const pages = Math.ceil(bytes / WASM_PAGE);
+  try {
+    const wasm = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    return { buffer: wasm.buffer, wasm };
+  } catch {
+    return { buffer: new ArrayBuffer(pages * WASM_PAGE), wasm: null };
+  }
+}
+
 export class Memory implements GuestMemory {
   readonly ram: ArrayBuffer;
+  /** The memory generated wasm code imports (null: the host could not provide one this large). */
+  readonly wasm: WebAssembly.Memory | null;
+  /** Byte offsets of tlbR, tlbW and the CPU state in `ram` (RAM itself is at 0). */
+  readonly layout: { tlbR: number; tlbW: number; state: number };
+  readonly state: Int32Array;
   readonly m8: Uint8Array;
   readonly i8: Int8Array;
   readonly m16: Uint16Array;
   readonly i16: Int16Array;
   readonly m32: Int32Array;
   readonly dv: DataView;
-  readonly tlbR = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
-  readonly tlbW = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
+  readonly tlbR: Int32Array;
+  readonly tlbW: Int32Array;
   /** Number of TBs on each physical page (0: stores are fast). */
   readonly codePages: Uint16Array;
   /** Watchpoints per linear page: such pages get no TLB entry, so every access is checked. */
@@ -51,13 +74,20 @@ export class Memory implements GuestMemory {
 
   constructor(readonly size: number) {
     if (size % PAGE_SIZE) throw new Error('RAM size must be a multiple of 4 KiB');
-    this.ram = new ArrayBuffer(size);
-    this.m8 = new Uint8Array(this.ram);
-    this.i8 = new Int8Array(this.ram);
-    this.m16 = new Uint16Array(this.ram);
-    this.i16 = new Int16Array(this.ram);
-    this.m32 = new Int32Array(this.ram);
-    this.dv = new DataView(this.ram);
+    const tlbBytes = TLB_ENTRIES * 4;
+    this.layout = { tlbR: size, tlbW: size + tlbBytes, state: size + 2 * tlbBytes };
+    const { buffer, wasm } = allocate(this.layout.state + STATE_BYTES);
+    this.ram = buffer;
+    this.wasm = wasm;
+    this.m8 = new Uint8Array(buffer, 0, size);
+    this.i8 = new Int8Array(buffer, 0, size);
+    this.m16 = new Uint16Array(buffer, 0, size >>> 1);
+    this.i16 = new Int16Array(buffer, 0, size >>> 1);
+    this.m32 = new Int32Array(buffer, 0, size >>> 2);
+    this.dv = new DataView(buffer, 0, size);
+    this.tlbR = new Int32Array(buffer, this.layout.tlbR, TLB_ENTRIES).fill(TLB_INVALID);
+    this.tlbW = new Int32Array(buffer, this.layout.tlbW, TLB_ENTRIES).fill(TLB_INVALID);
+    this.state = new Int32Array(buffer, this.layout.state, STATE_BYTES >>> 2);
     this.codePages = new Uint16Array(size >>> PAGE_BITS);
     this.hooks = { translate: (a) => a, codeWrite: () => undefined, watch: () => undefined };
   }
@@ -69,6 +99,8 @@ export class Memory implements GuestMemory {
 
   /** Called after every TLB flush (the exec loop drops its virtual-pc jump cache). */
   onFlush: () => void = () => undefined;
+  /** Called after a one-page flush (invlpg) with the virtual page number. */
+  onFlushPage: (page: number) => void = () => this.onFlush();
 
   flushTlb(): void {
     this.onFlush();
@@ -82,7 +114,7 @@ export class Memory implements GuestMemory {
     const v = addr >>> PAGE_BITS;
     this.tlbR[v] = this.tlbW[v] = TLB_INVALID;
     this.tlbR[v | USER_TLB] = this.tlbW[v | USER_TLB] = TLB_INVALID;
-    this.onFlush();
+    this.onFlushPage(v);
   }
 
   /** A page got its first TB: stores to it must leave the fast path. */

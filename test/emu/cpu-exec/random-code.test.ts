@@ -30,13 +30,15 @@ function runRandom(seed: number, backend: Backend): { state: number[]; exited: b
 
 describe('random code never crashes the emulator', function () {
   this.timeout(120000);
-  it('200 random 4 KiB code pages: only guest faults, identical state on both backends', () => {
+  it('200 random 4 KiB code pages: only guest faults, identical state on the interpreter, JavaScript and WebAssembly', () => {
     let faulted = 0;
     for (let seed = 1; seed <= 200; seed++) {
       const a = runRandom(seed * 2654435761, 'interp');
-      const b = runRandom(seed * 2654435761, 'js');
-      expect(b.state, `seed ${seed}`).to.deep.equal(a.state);
-      expect(b.exited).to.equal(a.exited);
+      for (const other of ['js', 'wasm'] as Backend[]) {
+        const b = runRandom(seed * 2654435761, other);
+        expect(b.state, `seed ${seed} (${other})`).to.deep.equal(a.state);
+        expect(b.exited, `seed ${seed} (${other})`).to.equal(a.exited);
+      }
       if (a.exited) faulted++;
     }
     expect(faulted).to.be.greaterThan(120); // most random code faults quickly

@@ -1,0 +1,52 @@
+// A growable byte buffer with the encodings a WebAssembly module needs (LEB128, sections).
+
+export class ByteWriter {
+  private buf: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
+  length = 0;
+
+  byte(b: number): void {
+    if (this.length === this.buf.length) {
+      const n = new Uint8Array(this.buf.length * 2);
+      n.set(this.buf);
+      this.buf = n;
+    }
+    this.buf[this.length++] = b;
+  }
+
+  bytes(bs: ArrayLike<number>): void { for (let i = 0; i < bs.length; i++) this.byte(bs[i]); }
+
+  /** Unsigned LEB128 (u32). */
+  u32(v: number): void {
+    v >>>= 0;
+    do {
+      let b = v & 0x7f;
+      v >>>= 7;
+      if (v) b |= 0x80;
+      this.byte(b);
+    } while (v);
+  }
+
+  /** Signed LEB128 (i32). */
+  s32(v: number): void {
+    v |= 0;
+    for (;;) {
+      const b = v & 0x7f;
+      v >>= 7;
+      if ((v === 0 && !(b & 0x40)) || (v === -1 && (b & 0x40))) { this.byte(b); return; }
+      this.byte(b | 0x80);
+    }
+  }
+
+  name(s: string): void {
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.byte(s.charCodeAt(i));
+  }
+
+  /** Append another writer's bytes, preceded by their length (a section or a function body). */
+  sized(w: ByteWriter): void {
+    this.u32(w.length);
+    this.bytes(w.view());
+  }
+
+  view(): Uint8Array<ArrayBuffer> { return this.buf.subarray(0, this.length); }
+}

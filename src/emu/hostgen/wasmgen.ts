@@ -1,0 +1,300 @@
+// IR -> WebAssembly. V8 compiles a wasm function with its baseline compiler (Liftoff) in
+// microseconds and runs it as machine code at once, where a JavaScript TB runs in the bytecode
+// interpreter until TurboFan gets to it: for the many TBs that run a few hundred times (kernel
+// initialisation, user programs) this is an order of magnitude faster per execution.
+//
+// Guest RAM, the TLBs and the CPU state live in one WebAssembly.Memory (see mmu.ts). A TB's
+// globals are wasm locals, loaded on entry and stored back before every exit and before every
+// call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
+// without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
+import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc, opShape } from '../tcg/ir';
+import { ByteWriter } from './wasm-writer';
+import type { TbFunction } from './jsgen';
+
+/** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
+export interface WasmLayout { tlbR: number; tlbW: number; state: number }
+
+export interface WasmEnv {
+  memory: WebAssembly.Memory;
+  layout: WasmLayout;
+  ldSlow: (addr: number, memop: number, eip: number) => number;
+  stSlow: (addr: number, value: number, memop: number, eip: number) => void;
+  helpers: { fn: (...a: any[]) => any; flags: number }[];
+  ctx: unknown;
+}
+
+export interface WasmTb { ir: IrFunc; tlbBase: number }
+
+const I32 = 0x7f;
+const enum W {
+  block = 0x02, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return_ = 0x0f, call = 0x10,
+  drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
+  i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
+  i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
+  i32_eqz = 0x45, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
+  i32_shl = 0x74, i32_shr_s = 0x75, i32_shr_u = 0x76, i32_rotl = 0x77, i32_rotr = 0x78,
+  i64_mul = 0x7e, i64_shr_s = 0x87, i64_shr_u = 0x88, i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
+  i32_extend8_s = 0xc0, i32_extend16_s = 0xc1,
+}
+
+const CMP: Record<number, number> = {
+  [Cond.eq]: 0x46, [Cond.ne]: 0x47, [Cond.lt]: 0x48, [Cond.ltu]: 0x49, [Cond.gt]: 0x4a, [Cond.gtu]: 0x4b,
+  [Cond.le]: 0x4c, [Cond.leu]: 0x4d, [Cond.ge]: 0x4e, [Cond.geu]: 0x4f,
+};
+const BINOP: Partial<Record<Opc, number>> = {
+  [Opc.add]: W.i32_add, [Opc.sub]: W.i32_sub, [Opc.mul]: W.i32_mul, [Opc.and]: W.i32_and, [Opc.or]: W.i32_or,
+  [Opc.xor]: W.i32_xor, [Opc.shl]: W.i32_shl, [Opc.shr]: W.i32_shr_u, [Opc.sar]: W.i32_shr_s,
+  [Opc.rotl]: W.i32_rotl, [Opc.rotr]: W.i32_rotr,
+};
+/** Loads by memop (log2 size | signed << 2) and stores by log2 size. */
+const LOAD = [W.i32_load8_u, W.i32_load16_u, W.i32_load, 0, W.i32_load8_s, W.i32_load16_s];
+const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
+
+/** Function indices of the imports: ldSlow, stSlow, then one per helper used by the batch. */
+const IMPORT_LD = 0, IMPORT_ST = 1;
+
+function usedGlobals(f: IrFunc): number[] {
+  const used = new Set<number>();
+  for (const o of f.ops) {
+    const { nout, nin } = opShape(o);
+    for (let i = 0; i < nout + nin; i++) { const t = o.args[i]; if (t >= 0 && t < GLOBAL_LIMIT) used.add(t); }
+  }
+  return [...used].sort((a, b) => a - b);
+}
+
+/** Emits one TB's function body. */
+class BodyGen {
+  private readonly w = new ByteWriter();
+  private readonly globals: number[];
+  private readonly globalLocal = new Map<number, number>();
+  private readonly localA: number;
+  private readonly localE: number;
+  private readonly open: number[] = [];
+
+  constructor(private readonly f: IrFunc, private readonly tlbBase: number, private readonly layout: WasmLayout,
+    private readonly helperFunc: (hi: number, nargs: number) => number) {
+    this.globals = usedGlobals(f);
+    this.globals.forEach((g, i) => this.globalLocal.set(g, i));
+    const nTemps = f.nextLocal - GLOBAL_LIMIT;
+    this.localA = this.globals.length + nTemps;
+    this.localE = this.localA + 1;
+  }
+
+  private local(t: number): number {
+    return t < GLOBAL_LIMIT ? this.globalLocal.get(t)! : this.globals.length + (t - GLOBAL_LIMIT);
+  }
+  private get(t: number): void {
+    const w = this.w;
+    if (t >= CONST_BASE) { w.byte(W.i32_const); w.s32(this.f.constValue(t)); return; }
+    w.byte(W.local_get); w.u32(this.local(t));
+  }
+  private set(t: number): void { this.w.byte(W.local_set); this.w.u32(this.local(t)); }
+  private op(b: number): void { this.w.byte(b); }
+  private k(v: number): void { this.w.byte(W.i32_const); this.w.s32(v); }
+  private mem(opcode: number, align: number, offset: number): void { this.w.byte(opcode); this.w.u32(align); this.w.u32(offset); }
+
+  private sync(): void {
+    for (const g of this.globals) {
+      this.k(0);
+      this.w.byte(W.local_get); this.w.u32(this.globalLocal.get(g)!);
+      this.mem(W.i32_store, 2, this.layout.state + g * 4);
+    }
+  }
+  private reload(): void {
+    for (const g of this.globals) {
+      this.k(0);
+      this.mem(W.i32_load, 2, this.layout.state + g * 4);
+      this.w.byte(W.local_set); this.w.u32(this.globalLocal.get(g)!);
+    }
+  }
+  private exit(slot: number): void { this.sync(); this.k(slot); this.op(W.return_); }
+
+  /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */
+  private tlbCheck(tlbOffset: number, size: number): void {
+    const { w } = this;
+    w.byte(W.local_get); w.u32(this.localA);
+    this.k(12); this.op(W.i32_shr_u);
+    if (this.tlbBase) { this.k(this.tlbBase); this.op(W.i32_or); }
+    this.k(2); this.op(W.i32_shl);
+    this.mem(W.i32_load, 2, tlbOffset);
+    w.byte(W.local_set); w.u32(this.localE);
+    w.byte(W.local_get); w.u32(this.localE);
+    this.k(4095); this.op(W.i32_and);
+    if (size > 1) {
+      w.byte(W.local_get); w.u32(this.localA);
+      this.k(size - 1); this.op(W.i32_and);
+      this.op(W.i32_or);
+    }
+    this.op(W.i32_eqz);
+  }
+  /** The host address `e ^ a` (RAM is at offset 0 of the memory). */
+  private hostAddr(): void {
+    const { w } = this;
+    w.byte(W.local_get); w.u32(this.localE);
+    w.byte(W.local_get); w.u32(this.localA);
+    this.op(W.i32_xor);
+  }
+
+  private cmp(c: Cond, a: number, b: number): void { this.get(a); this.get(b); this.op(CMP[c]); }
+  private depth(label: number): number { return this.open.length - 1 - this.open.lastIndexOf(label); }
+
+  generate(): ByteWriter {
+    const { f, w } = this;
+    const nLocals = this.localE + 1;
+    w.u32(1); w.u32(nLocals); w.byte(I32);
+    this.reload();
+    // Labels are forward targets only: one block per label, outermost = last (as in jsgen).
+    const labelPos = new Map<number, number>();
+    f.ops.forEach((o, i) => { if (o.op === Opc.label) labelPos.set(o.args[0], i); });
+    for (const [l] of [...labelPos.entries()].sort((x, y) => y[1] - x[1])) { w.byte(W.block); w.byte(0x40); this.open.push(l); }
+    let eip = 0;
+    for (const o of f.ops) {
+      const a = o.args;
+      switch (o.op) {
+        case Opc.insn_start: eip = a[0]; break;
+        case Opc.label: this.open.pop(); this.op(W.end); break;
+        case Opc.br: w.byte(W.br); w.u32(this.depth(a[0])); break;
+        case Opc.brcond: this.cmp(a[2], a[0], a[1]); w.byte(W.br_if); w.u32(this.depth(a[3])); break;
+        case Opc.exit: this.exit(a[0]); break;
+        case Opc.mov: this.get(a[1]); this.set(a[0]); break;
+        case Opc.neg: this.k(0); this.get(a[1]); this.op(W.i32_sub); this.set(a[0]); break;
+        case Opc.not: this.get(a[1]); this.k(-1); this.op(W.i32_xor); this.set(a[0]); break;
+        case Opc.ext8s: this.get(a[1]); this.op(W.i32_extend8_s); this.set(a[0]); break;
+        case Opc.ext16s: this.get(a[1]); this.op(W.i32_extend16_s); this.set(a[0]); break;
+        case Opc.ext8u: this.get(a[1]); this.k(255); this.op(W.i32_and); this.set(a[0]); break;
+        case Opc.ext16u: this.get(a[1]); this.k(65535); this.op(W.i32_and); this.set(a[0]); break;
+        case Opc.mulhu: case Opc.mulhs: {
+          const ext = o.op === Opc.mulhu ? W.i64_extend_i32_u : W.i64_extend_i32_s;
+          this.get(a[1]); this.op(ext); this.get(a[2]); this.op(ext); this.op(W.i64_mul);
+          w.byte(W.i64_const); w.s32(32); this.op(o.op === Opc.mulhu ? W.i64_shr_u : W.i64_shr_s);
+          this.op(W.i32_wrap_i64); this.set(a[0]);
+          break;
+        }
+        case Opc.setcond: this.cmp(a[3], a[1], a[2]); this.set(a[0]); break;
+        case Opc.movcond: this.get(a[3]); this.get(a[4]); this.cmp(a[5], a[1], a[2]); this.op(W.select); this.set(a[0]); break;
+        case Opc.ld: {
+          const memop = a[2], size = 1 << (memop & 3);
+          this.get(a[1]); w.byte(W.local_set); w.u32(this.localA);
+          this.tlbCheck(this.layout.tlbR, size);
+          w.byte(W.if_); w.byte(I32);
+          this.hostAddr(); this.mem(LOAD[memop], memop & 3, 0);
+          this.op(W.else_);
+          this.sync();
+          w.byte(W.local_get); w.u32(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
+          this.op(W.end);
+          this.set(a[0]);
+          break;
+        }
+        case Opc.st: {
+          const memop = a[2], size = 1 << (memop & 3);
+          this.get(a[0]); w.byte(W.local_set); w.u32(this.localA);
+          this.tlbCheck(this.layout.tlbW, size);
+          w.byte(W.if_); w.byte(0x40);
+          this.hostAddr(); this.get(a[1]); this.mem(STORE[memop & 3], memop & 3, 0);
+          this.op(W.else_);
+          this.sync();
+          w.byte(W.local_get); w.u32(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
+          this.op(W.end);
+          break;
+        }
+        case Opc.call: {
+          const hi = a[a.length - 1];
+          const flags = f.helpers[hi].flags;
+          // Anything but a pure helper may fault: the state must be exact before it runs.
+          if (!(flags & CallFlags.PURE)) this.sync();
+          for (let i = 1; i < a.length - 1; i++) this.get(a[i]);
+          w.byte(W.call); w.u32(this.helperFunc(hi, a.length - 2));
+          if (a[0] >= 0) this.set(a[0]); else this.op(W.drop);
+          if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) this.reload();
+          break;
+        }
+        default: {
+          const b = BINOP[o.op];
+          if (b === undefined) throw new Error(`wasmgen: opcode ${o.op}`);
+          this.get(a[1]); this.get(a[2]); this.op(b); this.set(a[0]);
+        }
+      }
+    }
+    this.exit(3);
+    this.op(W.end);
+    return w;
+  }
+}
+
+/** Compiles batches of TBs into one wasm module each. */
+export class WasmBackend {
+  /** Helper wrappers that pass the CPU first, by helper index (made once). */
+  private readonly wrappers = new Map<number, (...a: number[]) => number>();
+
+  constructor(private readonly env: WasmEnv) {}
+
+  private wrapper(hi: number, nargs: number): (...a: number[]) => number {
+    let fn = this.wrappers.get(hi * 64 + nargs);
+    if (!fn) {
+      const params = Array.from({ length: nargs }, (_, i) => `a${i}`);
+      // A fixed-arity closure: no rest parameters on the path from wasm to the helper.
+      // eslint-disable-next-line no-new-func
+      fn = new Function('fn', 'ctx', `return (${params.join(', ')}) => fn(${['ctx', ...params].join(', ')});`)(
+        this.env.helpers[hi].fn, this.env.ctx) as (...a: number[]) => number;
+      this.wrappers.set(hi * 64 + nargs, fn);
+    }
+    return fn;
+  }
+
+  /** The module's bytes for `tbs` (exported as f0, f1, ...) and the helpers it imports. */
+  encode(tbs: WasmTb[]): { bytes: Uint8Array<ArrayBuffer>; helpers: { hi: number; nargs: number }[] } {
+    const helperIdx = new Map<number, number>();
+    const helpers: { hi: number; nargs: number }[] = [];
+    for (const { ir } of tbs) {
+      for (const o of ir.ops) {
+        if (o.op !== Opc.call) continue;
+        const hi = o.args[o.args.length - 1], nargs = o.args.length - 2, key = hi * 64 + nargs;
+        if (!helperIdx.has(key)) { helperIdx.set(key, 2 + helpers.length); helpers.push({ hi, nargs }); }
+      }
+    }
+    // Types: 0 = TB () -> i32, 1 = ldSlow, 2 = stSlow, 3 + n = a helper of n arguments -> i32.
+    const maxArgs = helpers.reduce((m, h) => Math.max(m, h.nargs), 0);
+    const types = new ByteWriter();
+    types.u32(4 + maxArgs);
+    const fnType = (params: number, results: number) => {
+      types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
+      types.u32(results); for (let i = 0; i < results; i++) types.byte(I32);
+    };
+    fnType(0, 1); fnType(3, 1); fnType(4, 0);
+    for (let n = 0; n <= maxArgs; n++) fnType(n, 1);
+
+    const imports = new ByteWriter();
+    imports.u32(3 + helpers.length);
+    imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
+    imports.name('e'); imports.name('ld'); imports.byte(0); imports.u32(1);
+    imports.name('e'); imports.name('st'); imports.byte(0); imports.u32(2);
+    for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(3 + h.nargs); }
+
+    const funcs = new ByteWriter();
+    funcs.u32(tbs.length);
+    for (let i = 0; i < tbs.length; i++) funcs.u32(0);
+    const exports = new ByteWriter();
+    exports.u32(tbs.length);
+    const base = 2 + helpers.length;
+    for (let i = 0; i < tbs.length; i++) { exports.name(`f${i}`); exports.byte(0); exports.u32(base + i); }
+    const code = new ByteWriter();
+    code.u32(tbs.length);
+    for (const t of tbs) code.sized(new BodyGen(t.ir, t.tlbBase, this.env.layout, (hi, nargs) => helperIdx.get(hi * 64 + nargs)!).generate());
+
+    const mod = new ByteWriter();
+    mod.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+    for (const [id, sec] of [[1, types], [2, imports], [3, funcs], [7, exports], [10, code]] as [number, ByteWriter][]) {
+      mod.byte(id);
+      mod.sized(sec);
+    }
+    return { bytes: mod.view(), helpers };
+  }
+
+  compile(tbs: WasmTb[]): TbFunction[] {
+    const { bytes, helpers } = this.encode(tbs);
+    const e: Record<string, unknown> = { m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow };
+    for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: e as WebAssembly.ModuleImports });
+    return tbs.map((_, i) => inst.exports[`f${i}`] as unknown as TbFunction);
+  }
+}
