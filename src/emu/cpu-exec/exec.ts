@@ -56,8 +56,6 @@ const JC_PAGE_BITS = 6, JC_SLOT_BITS = 8;
 const JC_SLOTS = 1 << JC_SLOT_BITS;
 const JC_SIZE = 1 << (JC_PAGE_BITS + JC_SLOT_BITS);
 function jcBucket(page: number): number { return ((page ^ (page >>> JC_PAGE_BITS)) & ((1 << JC_PAGE_BITS) - 1)) << JC_SLOT_BITS; }
-/** Executions of a wasm TB after which the tiered backend recompiles it as JavaScript. */
-const JS_TIER_EXECS = +(process.env.JS_TIER ?? 50000);
 /** Most TBs one region (tier 3) compiles together. */
 const REGION_MAX_TBS = 16;
 
@@ -72,8 +70,6 @@ export class CpuExec {
   private nextId = 0;
   private tbCount = 0;
   private compileQueue: TranslationBlock[] = [];
-  /** Hot wasm TBs waiting to be recompiled as JavaScript (tiered). */
-  private jsQueue: TranslationBlock[] = [];
   curTb: TranslationBlock | null = null;
   /** One-shot cflags for the next TB (SMC restart: the store runs alone). */
   private cflagsNext = 0;
@@ -119,7 +115,7 @@ export class CpuExec {
       ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
       helpers: HELPERS, ctx: cpu, ctl: this,
     };
-    this.wasm = mem.wasm && !process.env.TCG86_NOWASM && opts.backend !== 'js' && opts.backend !== 'interp' ? new WasmBackend({
+    this.wasm = mem.wasm && opts.backend !== 'js' && opts.backend !== 'interp' ? new WasmBackend({
       memory: mem.wasm, layout: mem.layout, ldSlow: this.env.ldSlow, stSlow: this.env.stSlow, helpers: HELPERS, ctx: cpu,
     }) : null;
   }
@@ -295,7 +291,6 @@ export class CpuExec {
       wasm.forEach((t, i) => {
         t.fn = fns[i];
         t.wasm = true;
-        if (this.opts.backend === 'tiered') t.jsTierAt = t.execCount + JS_TIER_EXECS;
         if (this.log.enabled('out_asm')) {
           this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, name(t), tbTlbBase(t))}`);
         }
@@ -620,7 +615,7 @@ export class CpuExec {
             this.insns += cpu.extraInsns;
             cpu.extraInsns = 0;
           }
-          if (++tb.execCount === tb.jsTierAt) this.tierUp(tb);
+          tb.execCount++;
           this.insns += tb.icount;
           if (exit > 3) { this.insns += (exit >> 2) * tb.icount; exit &= 3; } // iterations of a self-loop
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
@@ -687,35 +682,7 @@ export class CpuExec {
   }
 
   /** Flush pending compilations (end of a slice). */
-  idle(): void {
-    if (this.compileQueue.length) this.flushCompileQueue();
-    if (this.jsQueue.length) this.flushJsQueue();
-  }
-
-  /**
-   * A wasm TB that keeps running this often is worth TurboFan: as JavaScript it gets optimised
-   * code inlined into nothing but itself, and it can iterate in place or join a region.
-   */
-  private tierUp(tb: TranslationBlock): void {
-    this.jsQueue.push(tb);
-    if (this.jsQueue.length >= this.opts.compileBatch) this.flushJsQueue();
-  }
-
-  private flushJsQueue(): void {
-    const q = this.jsQueue.filter(t => !t.invalid && t.ir && t.wasm);
-    this.jsQueue = [];
-    if (!q.length) return;
-    const t0 = performance.now();
-    const sources = q.map(t => genFunctionSource(t.ir!, `tb_${(t.pc >>> 0).toString(16)}_${t.id}`, tbTlbBase(t), this.mayLoop(t)));
-    const fns = compileBatch(this.env, sources, mulhu, mulhs);
-    this.stats.compileMs += performance.now() - t0;
-    q.forEach((t, i) => {
-      if (t.region) t.ownFn = fns[i]; else t.fn = fns[i];
-      t.wasm = false;
-      this.stats.tbsTieredUp++;
-      this.log.compiled(t, sources[i]);
-    });
-  }
+  idle(): void { if (this.compileQueue.length) this.flushCompileQueue(); }
 
   /**
    * After a TB while guest breakpoints are set: RF lasts one instruction; data breakpoints hit

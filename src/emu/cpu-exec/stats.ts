@@ -4,8 +4,6 @@ export class ExecStats {
   tbsCompiled = 0;
   /** Of the compiled TBs, those compiled to WebAssembly (the rest: JavaScript). */
   tbsWasm = 0;
-  /** Hot wasm TBs recompiled as JavaScript. */
-  tbsTieredUp = 0;
   compileBatches = 0;
   /** Regions (tier 3: hot loops of several TBs in one function) and the TBs in them. */
   regions = 0;
@@ -35,7 +33,7 @@ export class ExecStats {
     const per = (a: number, b: number) => (b ? (a / b).toFixed(2) : '0');
     return [
       `TBs translated        ${this.tbsTranslated}`,
-      `TBs compiled          ${this.tbsCompiled} (in ${this.compileBatches} batches; ${this.tbsWasm} to WebAssembly, the rest to JavaScript; ${this.tbsTieredUp} hot ones later to JavaScript)`,
+      `TBs compiled          ${this.tbsCompiled} (in ${this.compileBatches} batches; ${this.tbsWasm} to WebAssembly, the rest to JavaScript)`,
       `regions (loops)       ${this.regions} (${this.regionTbs} TBs)`,
       `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
       `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,

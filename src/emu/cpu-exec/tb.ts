@@ -18,8 +18,6 @@ export class TranslationBlock {
   fn: TbFunction | null = null;
   /** `fn` is a WebAssembly function (else JavaScript). */
   wasm = false;
-  /** The execCount at which a wasm TB is recompiled as JavaScript (-1: never). */
-  jsTierAt = -1;
   /** When this TB heads a region (tier 3): its members (this one first), and its own function. */
   region: TranslationBlock[] | null = null;
   ownFn: TbFunction | null = null;
