@@ -341,10 +341,10 @@ export class CpuExec {
       if (set) { set.delete(tb); if (!set.size) this.pageTbs.delete(p); }
       if (p < mem.codePages.length && mem.codePages[p] > 0) mem.codePages[p]--;
     }
-    for (const { tb: src, slot } of tb.incoming) if (src.jmp[slot] === tb) src.jmp[slot] = null;
+    for (const { tb: src, slot } of tb.incoming) if (src.link(slot) === tb) src.setLink(slot, null);
     tb.incoming = [];
     this.dissolveRegions(tb);
-    tb.jmp = [null, null];
+    tb.jmp0 = tb.jmp1 = null;
     this.tbCount--;
   }
 
@@ -640,14 +640,14 @@ export class CpuExec {
             tb = it;
             continue;
           }
-          const next = tb.jmp[exit];
+          const next = exit === 0 ? tb.jmp0 : tb.jmp1;
           if (next !== null && !next.invalid) { tb = next; continue; }
           // Look up the successor and link it for next time.
           const nt = this.nextTb(this.cflags());
           if (!nt) { this.curTb = null; return StopReason.BREAKPOINT; }
           // Never chain into a TB that spans two pages: its second page is checked at lookup.
           if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid && nt.ranges.length === 2) {
-            tb.jmp[exit] = nt;
+            tb.setLink(exit, nt);
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;
             if (this.log.execEnabled) this.log.link(tb, exit, nt);
