@@ -118,6 +118,8 @@ export class CpuExec {
     this.wasm = mem.wasm && opts.backend !== 'js' && opts.backend !== 'interp' ? new WasmBackend({
       memory: mem.wasm, layout: mem.layout, ldSlow: this.env.ldSlow, stSlow: this.env.stSlow, helpers: HELPERS, ctx: cpu,
     }) : null;
+    // Tiered falls back to JavaScript; the wasm backend alone must not pass for what it is not.
+    if (opts.backend === 'wasm' && !this.wasm) throw new Error('backend=wasm: the host gave no WebAssembly.Memory this large');
   }
 
   // ---- the TB cache ----

@@ -49,7 +49,8 @@ interface BodyCtx {
   exit(slot: number): string;
 }
 
-function usedGlobals(fs: IrFunc[]): number[] {
+/** The guest-state globals the ops of `fs` read or write, in index order. */
+export function usedGlobals(fs: IrFunc[]): number[] {
   const used = new Set<number>();
   for (const f of fs) {
     for (const o of f.ops) {

@@ -7,9 +7,9 @@
 // globals are wasm locals, loaded on entry and stored back before every exit and before every
 // call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
-import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc, opShape } from '../tcg/ir';
+import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc } from '../tcg/ir';
 import { ByteWriter } from './wasm-writer';
-import type { TbFunction } from './jsgen';
+import { TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
 export interface WasmLayout { tlbR: number; tlbW: number; state: number }
@@ -53,15 +53,6 @@ const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 /** Function indices of the imports: ldSlow, stSlow, then one per helper used by the batch. */
 const IMPORT_LD = 0, IMPORT_ST = 1;
 
-function usedGlobals(f: IrFunc): number[] {
-  const used = new Set<number>();
-  for (const o of f.ops) {
-    const { nout, nin } = opShape(o);
-    for (let i = 0; i < nout + nin; i++) { const t = o.args[i]; if (t >= 0 && t < GLOBAL_LIMIT) used.add(t); }
-  }
-  return [...used].sort((a, b) => a - b);
-}
-
 /** Emits one TB's function body. */
 class BodyGen {
   private readonly w = new ByteWriter();
@@ -73,7 +64,7 @@ class BodyGen {
 
   constructor(private readonly f: IrFunc, private readonly tlbBase: number, private readonly layout: WasmLayout,
     private readonly helperFunc: (hi: number, nargs: number) => number) {
-    this.globals = usedGlobals(f);
+    this.globals = usedGlobals([f]);
     this.globals.forEach((g, i) => this.globalLocal.set(g, i));
     const nTemps = f.nextLocal - GLOBAL_LIMIT;
     this.localA = this.globals.length + nTemps;
