@@ -73,7 +73,7 @@ export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): stri
   const fetch = (a: number): number | null => {
     const off = (a - tb.pc) >>> 0;
     if (off >= tb.size) return null;
-    const p = physOfOffset(tb, off);
+    const p = physOfOffset(tb, off) >>> 0;
     return p < mem.size ? mem.m8[p] : null;
   };
   for (const eip of tb.insnEips) {

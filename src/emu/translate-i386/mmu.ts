@@ -141,9 +141,11 @@ export class Memory implements GuestMemory {
   }
 
   // ---- physical access (devices, loaders, gdb): no TLB, no faults ----
-  physRead8(p: number): number { return p >>> 0 < this.size ? this.m8[p] : 0xff; }
+  // Physical addresses arrive as int32: RAM above 2 GiB has them negative, hence `>>> 0`.
+  physRead8(p: number): number { p >>>= 0; return p < this.size ? this.m8[p] : 0xff; }
   physRead(p: number, size: number): number {
-    if ((p >>> 0) + size > this.size) {
+    p >>>= 0;
+    if (p + size > this.size) {
       let v = 0;
       for (let i = 0; i < size; i++) v |= this.physRead8(p + i) << (8 * i);
       return v;
@@ -151,7 +153,8 @@ export class Memory implements GuestMemory {
     return size === 1 ? this.m8[p] : size === 2 ? this.dv.getUint16(p, true) : this.dv.getInt32(p, true);
   }
   physWrite(p: number, size: number, v: number): void {
-    if ((p >>> 0) + size > this.size) {
+    p >>>= 0;
+    if (p + size > this.size) {
       for (let i = 0; i < size; i++) if (p + i < this.size) this.m8[p + i] = v >> (8 * i);
       return;
     }
@@ -204,7 +207,7 @@ export class Memory implements GuestMemory {
       this.checkCode(p1 - (size - 1 - n0), size - n0, eip);
       for (let i = 0; i < size; i++) {
         const p = i < n0 ? p0 + i : p1 - (size - 1 - i);
-        if (p >>> 0 < this.size) this.m8[p] = value >> (8 * i);
+        if (p >>> 0 < this.size) this.m8[p >>> 0] = value >> (8 * i);
       }
       return;
     }
