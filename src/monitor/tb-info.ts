@@ -1,7 +1,7 @@
 // Translator introspection: `info jit`, `info tb [-h]` (the TB cache) and `info tb ADDR`
 // (one TB in full: guest code, optimized IR, generated JavaScript, links).
 import { CpuExec } from '../emu/cpu-exec/exec';
-import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbTlbBase } from '../emu/cpu-exec/tb';
+import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbName, tbTlbBase } from '../emu/cpu-exec/tb';
 import { genFunctionSource } from '../emu/hostgen/jsgen';
 import { formatIr } from '../emu/tcg/printer';
 import { HF_CS32 } from '../emu/translate-i386/state';
@@ -89,7 +89,7 @@ export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): stri
     }
     out.push('  IR after optimization:');
     for (const l of formatIr(tb.ir).trimEnd().split('\n')) out.push('   ' + l);
-    const src = genFunctionSource(tb.ir, `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`, tbTlbBase(tb), loop);
+    const src = genFunctionSource(tb.ir, tbName(tb), tbTlbBase(tb), loop);
     out.push(!tb.fn ? '  JavaScript (not compiled yet; the source it will get):'
       : tb.wasm ? '  WebAssembly (op for op the same code as this JavaScript):' : '  JavaScript:');
     for (const l of src.trimEnd().split('\n')) out.push('    ' + l);

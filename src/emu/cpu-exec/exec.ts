@@ -17,7 +17,7 @@ import {
   DR0, EFLAGS, EIP, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
-import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbTlbBase } from './tb';
+import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbName, tbTlbBase } from './tb';
 import { ExecStats } from './stats';
 import { TbLog } from './tblog';
 
@@ -279,9 +279,8 @@ export class CpuExec {
     const t0 = performance.now();
     const js = live.filter(t => this.wantsJs(t));
     const wasm = live.filter(t => !this.wantsJs(t));
-    const name = (t: TranslationBlock) => `tb_${(t.pc >>> 0).toString(16)}_${t.id}`;
     if (js.length) {
-      const sources = js.map(t => genFunctionSource(t.ir!, name(t), tbTlbBase(t), this.mayLoop(t)));
+      const sources = js.map(t => genFunctionSource(t.ir!, tbName(t), tbTlbBase(t), this.mayLoop(t)));
       const fns = compileBatch(this.env, sources, mulhu, mulhs);
       js.forEach((t, i) => {
         t.fn = fns[i];
@@ -294,7 +293,7 @@ export class CpuExec {
         t.fn = fns[i];
         t.wasm = true;
         if (this.log.enabled('out_asm')) {
-          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, name(t), tbTlbBase(t))}`);
+          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, tbName(t), tbTlbBase(t))}`);
         }
       });
       this.stats.tbsWasm += wasm.length;

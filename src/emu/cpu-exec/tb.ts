@@ -85,6 +85,9 @@ export class TranslationBlock {
   }
 }
 
+/** The name of a TB's generated function (profiles, `-d out_asm`, `info tb`). */
+export function tbName(tb: TranslationBlock): string { return `tb_${(tb.pc >>> 0).toString(16)}_${tb.id}`; }
+
 /** The TLB half a TB's generated code indexes: its privilege level is part of its key. */
 export function tbTlbBase(tb: TranslationBlock): number {
   return (tb.flags & HF_CPL_MASK) === 3 ? USER_TLB : 0;

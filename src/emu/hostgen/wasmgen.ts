@@ -74,12 +74,12 @@ class BodyGen {
   private local(t: number): number {
     return t < GLOBAL_LIMIT ? this.globalLocal.get(t)! : this.globals.length + (t - GLOBAL_LIMIT);
   }
+  private lget(i: number): void { this.w.byte(W.local_get); this.w.u32(i); }
+  private lset(i: number): void { this.w.byte(W.local_set); this.w.u32(i); }
   private get(t: number): void {
-    const w = this.w;
-    if (t >= CONST_BASE) { w.byte(W.i32_const); w.s32(this.f.constValue(t)); return; }
-    w.byte(W.local_get); w.u32(this.local(t));
+    if (t >= CONST_BASE) this.k(this.f.constValue(t)); else this.lget(this.local(t));
   }
-  private set(t: number): void { this.w.byte(W.local_set); this.w.u32(this.local(t)); }
+  private set(t: number): void { this.lset(this.local(t)); }
   private op(b: number): void { this.w.byte(b); }
   private k(v: number): void { this.w.byte(W.i32_const); this.w.s32(v); }
   private mem(opcode: number, align: number, offset: number): void { this.w.byte(opcode); this.w.u32(align); this.w.u32(offset); }
@@ -87,7 +87,7 @@ class BodyGen {
   private sync(): void {
     for (const g of this.globals) {
       this.k(0);
-      this.w.byte(W.local_get); this.w.u32(this.globalLocal.get(g)!);
+      this.lget(this.globalLocal.get(g)!);
       this.mem(W.i32_store, 2, this.layout.state + g * 4);
     }
   }
@@ -95,24 +95,23 @@ class BodyGen {
     for (const g of this.globals) {
       this.k(0);
       this.mem(W.i32_load, 2, this.layout.state + g * 4);
-      this.w.byte(W.local_set); this.w.u32(this.globalLocal.get(g)!);
+      this.lset(this.globalLocal.get(g)!);
     }
   }
   private exit(slot: number): void { this.sync(); this.k(slot); this.op(W.return_); }
 
   /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */
   private tlbCheck(tlbOffset: number, size: number): void {
-    const { w } = this;
-    w.byte(W.local_get); w.u32(this.localA);
+    this.lget(this.localA);
     this.k(12); this.op(W.i32_shr_u);
     if (this.tlbBase) { this.k(this.tlbBase); this.op(W.i32_or); }
     this.k(2); this.op(W.i32_shl);
     this.mem(W.i32_load, 2, tlbOffset);
-    w.byte(W.local_set); w.u32(this.localE);
-    w.byte(W.local_get); w.u32(this.localE);
+    this.lset(this.localE);
+    this.lget(this.localE);
     this.k(4095); this.op(W.i32_and);
     if (size > 1) {
-      w.byte(W.local_get); w.u32(this.localA);
+      this.lget(this.localA);
       this.k(size - 1); this.op(W.i32_and);
       this.op(W.i32_or);
     }
@@ -120,9 +119,8 @@ class BodyGen {
   }
   /** The host address `e ^ a` (RAM is at offset 0 of the memory). */
   private hostAddr(): void {
-    const { w } = this;
-    w.byte(W.local_get); w.u32(this.localE);
-    w.byte(W.local_get); w.u32(this.localA);
+    this.lget(this.localE);
+    this.lget(this.localA);
     this.op(W.i32_xor);
   }
 
@@ -165,26 +163,26 @@ class BodyGen {
         case Opc.movcond: this.get(a[3]); this.get(a[4]); this.cmp(a[5], a[1], a[2]); this.op(W.select); this.set(a[0]); break;
         case Opc.ld: {
           const memop = a[2], size = 1 << (memop & 3);
-          this.get(a[1]); w.byte(W.local_set); w.u32(this.localA);
+          this.get(a[1]); this.lset(this.localA);
           this.tlbCheck(this.layout.tlbR, size);
           w.byte(W.if_); w.byte(I32);
           this.hostAddr(); this.mem(LOAD[memop], memop & 3, 0);
           this.op(W.else_);
           this.sync();
-          w.byte(W.local_get); w.u32(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
+          this.lget(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
           this.op(W.end);
           this.set(a[0]);
           break;
         }
         case Opc.st: {
           const memop = a[2], size = 1 << (memop & 3);
-          this.get(a[0]); w.byte(W.local_set); w.u32(this.localA);
+          this.get(a[0]); this.lset(this.localA);
           this.tlbCheck(this.layout.tlbW, size);
           w.byte(W.if_); w.byte(0x40);
           this.hostAddr(); this.get(a[1]); this.mem(STORE[memop & 3], memop & 3, 0);
           this.op(W.else_);
           this.sync();
-          w.byte(W.local_get); w.u32(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
+          this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
           this.op(W.end);
           break;
         }

@@ -6,11 +6,8 @@ import { X87State } from './fpu';
 import {
   CC_DST, CC_MASK, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_AM, CR0_ET, CR0_PE, CR0_PG, DESC_B, EFLAGS, FLAG_AC, FLAG_TF, HF_AC, HF_ADDSEG,
   HF_CPL_MASK, HF_CS32, HF_PE, HF_PG, HF_SS32, HF_TF, HFLAGS, SEG_ATTR, SEG_BASE, SEG_CS, SEG_DS, SEG_ES, SEG_LIMIT, SEG_SEL, SEG_SS,
-  STATE_SIZE, IDTR_LIMIT, GDTR_LIMIT, EIP, DR0, LDTR_LIMIT, LDTR_ATTR, TR_LIMIT, TR_ATTR,
+  IDTR_LIMIT, GDTR_LIMIT, EIP, DR0, LDTR_LIMIT, LDTR_ATTR, TR_LIMIT, TR_ATTR, EXC_AC,
 } from './state';
-
-/** #AC, the alignment-check exception (a fault with error code 0). */
-const EXC_AC = 17;
 
 export interface PortIo {
   in(port: number, size: 1 | 2 | 4): number;
@@ -88,7 +85,7 @@ export class X86Cpu {
   hooks: CpuHooks = { modeChanged: () => undefined, tsc: () => 0, unimplemented: () => undefined };
 
   constructor(readonly mem: Memory, readonly io: PortIo) {
-    this.s = mem.state.subarray(0, STATE_SIZE);
+    this.s = mem.state;
     this.reset();
   }
 

@@ -8,6 +8,7 @@
 // non-zero low bit (INVALID) sends the access to the slow path. Pages that hold translated
 // code get no write entry, so stores to them reach the slow path and invalidate TBs.
 import { GuestMemory } from '../tcg/interp';
+import { STATE_SIZE } from './state';
 
 export const PAGE_BITS = 12;
 export const PAGE_SIZE = 1 << PAGE_BITS;
@@ -29,8 +30,6 @@ export interface MemoryHooks {
   watch(addr: number, len: number, write: boolean, eip: number): void;
 }
 
-/** Bytes reserved after the TLBs for the CPU state (translate-i386/state.ts STATE_SIZE words). */
-const STATE_BYTES = 4096;
 const WASM_PAGE = 65536;
 
 /**
@@ -53,6 +52,7 @@ export class Memory implements GuestMemory {
   readonly wasm: WebAssembly.Memory | null;
   /** Byte offsets of tlbR, tlbW and the CPU state in `ram` (RAM itself is at 0). */
   readonly layout: { tlbR: number; tlbW: number; state: number };
+  /** The CPU's architectural state (X86Cpu.s), here so that wasm code reaches it. */
   readonly state: Int32Array;
   readonly m8: Uint8Array;
   readonly i8: Int8Array;
@@ -76,7 +76,7 @@ export class Memory implements GuestMemory {
     if (size % PAGE_SIZE) throw new Error('RAM size must be a multiple of 4 KiB');
     const tlbBytes = TLB_ENTRIES * 4;
     this.layout = { tlbR: size, tlbW: size + tlbBytes, state: size + 2 * tlbBytes };
-    const { buffer, wasm } = allocate(this.layout.state + STATE_BYTES);
+    const { buffer, wasm } = allocate(this.layout.state + STATE_SIZE * 4);
     this.ram = buffer;
     this.wasm = wasm;
     this.m8 = new Uint8Array(buffer, 0, size);
@@ -87,7 +87,7 @@ export class Memory implements GuestMemory {
     this.dv = new DataView(buffer, 0, size);
     this.tlbR = new Int32Array(buffer, this.layout.tlbR, TLB_ENTRIES).fill(TLB_INVALID);
     this.tlbW = new Int32Array(buffer, this.layout.tlbW, TLB_ENTRIES).fill(TLB_INVALID);
-    this.state = new Int32Array(buffer, this.layout.state, STATE_BYTES >>> 2);
+    this.state = new Int32Array(buffer, this.layout.state, STATE_SIZE);
     this.codePages = new Uint16Array(size >>> PAGE_BITS);
     this.hooks = { translate: (a) => a, codeWrite: () => undefined, watch: () => undefined };
   }

@@ -8,9 +8,13 @@ import {
 } from './state';
 import { interruptTask, iretTask, isTaskTarget, jmpCallTask } from './task-switch';
 
-export const EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7, EXC_DF = 8;
-export const EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14;
-export const EXC_AC = 17;
+import {
+  EXC_AC, EXC_BP, EXC_BR, EXC_DB, EXC_DE, EXC_DF, EXC_GP, EXC_NM, EXC_NP, EXC_OF, EXC_PF, EXC_SS, EXC_TS, EXC_UD,
+} from './state';
+/** The exception vectors (defined in state.ts), for this module's importers. */
+export {
+  EXC_AC, EXC_BP, EXC_BR, EXC_DB, EXC_DE, EXC_DF, EXC_GP, EXC_NM, EXC_NP, EXC_OF, EXC_PF, EXC_SS, EXC_TS, EXC_UD,
+};
 
 /**
  * Runs a control transfer all or nothing: a fault half-way (a bad SS after CS was loaded, a

@@ -14,7 +14,7 @@
 // typed views of every lane width.
 import type { X86Cpu } from './cpu';
 import { Access } from './mmu';
-import { CR0, CR0_EM, CR0_TS, CR4 } from './state';
+import { CR0, CR0_EM, CR0_TS, CR4, CR4_OSFXSR, CR4_OSXMMEXCPT, EXC_GP, EXC_NM, EXC_UD, EXC_XM } from './state';
 import {
   CMP_EQ, CMP_GT, CMP_LT, CMP_UN, DEN_A, DEN_B, F80, FE_DE, FE_IE, FE_OE, FE_PE, FE_UE, FE_ZE, FpStatus, add, compare, div,
   fromBigInt, isNaN80, isSNaN, mk, mul, quiet, sqrt,
@@ -24,8 +24,6 @@ import { pendingException } from './fpu/exec';
 import { SW_ES } from './fpu/state';
 import type { X87State } from './fpu/state';
 
-const CR4_OSFXSR = 0x200, CR4_OSXMMEXCPT = 0x400;
-const EXC_UD = 6, EXC_NM = 7, EXC_GP = 13, EXC_XM = 19;
 const MX_DAZ = 0x40, MX_FTZ = 0x8000;
 
 class Vec {

@@ -29,6 +29,11 @@ export const CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_
 export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_PG = 0x80000000 | 0;
 /** CR4.DE: DR4/DR5 are #UD and DR7 R/W = 10 means an I/O breakpoint. */
 export const CR4_DE = 0x8;
+export const CR4_OSFXSR = 0x200, CR4_OSXMMEXCPT = 0x400;
+
+/** Exception vectors. */
+export const EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6, EXC_NM = 7, EXC_DF = 8;
+export const EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_XM = 19;
 
 /** Segment attribute bits: the descriptor's second dword masked with 0x00F0FF00. */
 export const DESC_P = 1 << 15, DESC_S = 1 << 12, DESC_B = 1 << 22, DESC_G = 1 << 23;

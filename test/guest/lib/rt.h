@@ -181,15 +181,7 @@ static inline uint32_t hash32(uint32_t h, uint32_t v)
 
 /* xorshift32 */
 extern uint32_t rng_state;
-static inline uint32_t rng(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-static inline void rng_seed(uint32_t s) { rng_state = s ? s : 0x12345678; }
+#include "rng.h"
 
 /* a "random" operand biased toward interesting values */
 uint32_t rng_operand(void);

@@ -10,15 +10,7 @@
 #define ALIGNED(n) __attribute__((aligned(n)))
 #define FL_ARITH 0x08D5
 static uint32_t rng_state;
-static inline uint32_t rng(void)
-{
-    uint32_t x = rng_state;
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return rng_state = x;
-}
-static inline void rng_seed(uint32_t s) { rng_state = s ? s : 0x12345678; }
+#include "../../../test/guest/lib/rng.h"
 /* the same distribution as rt.c's rng_operand */
 static uint32_t rng_operand(void)
 {

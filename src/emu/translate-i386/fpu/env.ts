@@ -3,12 +3,11 @@
 // and figures 8-9..8-12), and fxsave/fxrstor (512 bytes). Reserved halves of the 32-bit
 // environment are stored as 0xFFFF, as Intel processors do.
 import type { X86Cpu } from '../cpu';
-import { CR0, CR0_EM, CR0_PE, CR0_TS, CR4, EFLAGS, FLAG_VM } from '../state';
+import { CR0, CR0_EM, CR0_PE, CR0_TS, CR4, CR4_OSFXSR, EFLAGS, FLAG_VM } from '../state';
 import { F80 } from './float80';
 import { EXC_GP, EXC_NM, EXC_UD, Insn, insnAt, ld80, probeWrite, st16, st32, st8, st80 } from './insn';
 import { SW_B, SW_ES, X87State } from './state';
 
-const CR4_OSFXSR = 0x200;
 /** MXCSR bits we accept (DAZ included), also stored as MXCSR_MASK by fxsave. */
 export const MXCSR_MASK = 0xffff;
 

@@ -7,7 +7,14 @@ import { fromWords, sigHi, sigLo } from './convert';
 import type { F80 } from './float80';
 import type { X87State } from './state';
 
-export const EXC_UD = 6, EXC_NM = 7, EXC_GP = 13, EXC_MF = 16;
+import {
+  EXC_GP, EXC_MF, EXC_NM, EXC_UD,
+} from '../state';
+/** The exception vectors (defined in state.ts), for this module's importers. */
+export {
+  EXC_GP, EXC_MF, EXC_NM, EXC_UD,
+};
+
 
 /** Decoded instruction being executed. */
 export interface Insn {
