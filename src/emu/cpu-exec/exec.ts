@@ -14,7 +14,7 @@ import { HELPERS } from '../translate-i386/helpers';
 import { debugPhys, translateLinear } from '../translate-i386/paging';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
-  DR0, EFLAGS, EIP, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
+  DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
 import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbName, tbTlbBase } from './tb';
@@ -113,10 +113,11 @@ export class CpuExec {
     this.env = {
       s: cpu.s, m8: mem.m8, i8: mem.i8, m16: mem.m16, i16: mem.i16, m32: mem.m32, tlbR: mem.tlbR, tlbW: mem.tlbW,
       ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-      helpers: HELPERS, ctx: cpu, ctl: this,
+      helpers: HELPERS, ctx: cpu, ctl: this, extraInsns: EXTRA_INSNS,
     };
     this.wasm = mem.wasm && opts.backend !== 'js' && opts.backend !== 'interp' ? new WasmBackend({
       memory: mem.wasm, layout: mem.layout, ldSlow: this.env.ldSlow, stSlow: this.env.stSlow, helpers: HELPERS, ctx: cpu,
+      count: (n) => { this.insns += n; }, pending: () => (this.exitRequest || this.irqLine ? 1 : 0),
     }) : null;
     // Tiered falls back to JavaScript; the wasm backend alone must not pass for what it is not.
     if (opts.backend === 'wasm' && !this.wasm) throw new Error('backend=wasm: the host gave no WebAssembly.Memory this large');
@@ -245,8 +246,9 @@ export class CpuExec {
       next: [m.jmp[0] ? index.get(m.jmp[0]) ?? -1 : -1, m.jmp[1] ? index.get(m.jmp[1]) ?? -1 : -1] as [number, number],
     }));
     const t0 = performance.now();
-    const src = genRegionSource(spec, `region_${(head.pc >>> 0).toString(16)}_${head.id}`, tbTlbBase(head));
-    const fn = compileBatch(this.env, [src], mulhu, mulhs)[0];
+    const name = `region_${(head.pc >>> 0).toString(16)}_${head.id}`;
+    const src = !this.wasm || this.log.enabled('out_asm') ? genRegionSource(spec, name, tbTlbBase(head)) : '';
+    const fn = this.wasm ? this.wasm.compile([{ members: spec, tlbBase: tbTlbBase(head) }])[0] : compileBatch(this.env, [src], mulhu, mulhs)[0];
     this.stats.compileMs += performance.now() - t0;
     this.stats.regions++;
     this.stats.regionTbs += members.length;
@@ -254,7 +256,7 @@ export class CpuExec {
     head.fn = fn;
     head.region = members;
     for (const m of members) m.inRegions.push(head);
-    this.log.compiled(head, src);
+    this.log.compiled(head, this.wasm ? `// WebAssembly; op for op the same code as this JavaScript:\n${src}` : src);
   }
 
   /** A member changed: its regions fall back to their heads' own functions. */
@@ -268,17 +270,13 @@ export class CpuExec {
   /** The js and wasm backends compile each TB when it is translated (no IR interpreter). */
   private compilesAtOnce(): boolean { return this.opts.backend === 'js' || this.opts.backend === 'wasm'; }
 
-  /** Tiered: self-looping TBs become JavaScript (they iterate inside their function), the rest wasm. */
-  private wantsJs(t: TranslationBlock): boolean {
-    return !this.wasm || (this.opts.backend === 'tiered' && this.mayLoop(t) && canSelfLoop(t.ir!));
-  }
 
   private compile(batch: TranslationBlock[]): void {
     const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
     if (!live.length) return;
     const t0 = performance.now();
-    const js = live.filter(t => this.wantsJs(t));
-    const wasm = live.filter(t => !this.wantsJs(t));
+    const js = this.wasm ? [] : live;
+    const wasm = this.wasm ? live : [];
     if (js.length) {
       const sources = js.map(t => genFunctionSource(t.ir!, tbName(t), tbTlbBase(t), this.mayLoop(t)));
       const fns = compileBatch(this.env, sources, mulhu, mulhs);
@@ -288,18 +286,23 @@ export class CpuExec {
       });
     }
     if (wasm.length) {
-      const fns = this.wasm!.compile(wasm.map(t => ({ ir: t.ir!, tlbBase: tbTlbBase(t) })));
+      // A TB that jumps back to its own start iterates inside its function (a loop of one member).
+      const fns = this.wasm!.compile(wasm.map(t => {
+        const ir = t.ir!, self = this.mayLoop(t) && canSelfLoop(ir);
+        const next: [number, number] = [self && (ir.loopSlots & 1) ? 0 : -1, self && (ir.loopSlots & 2) ? 0 : -1];
+        return { members: [{ ir, next }], tlbBase: tbTlbBase(t) };
+      }));
       wasm.forEach((t, i) => {
         t.fn = fns[i];
         t.wasm = true;
         if (this.log.enabled('out_asm')) {
-          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, tbName(t), tbTlbBase(t))}`);
+          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, tbName(t), tbTlbBase(t), this.mayLoop(t))}`);
         }
       });
       this.stats.tbsWasm += wasm.length;
     }
     this.stats.compileMs += performance.now() - t0;
-    if (this.opts.backend !== 'wasm') for (const t of live) this.buildRegion(t);
+    for (const t of live) this.buildRegion(t);
     this.stats.tbsCompiled += live.length;
     this.stats.compileBatches++;
   }
@@ -607,14 +610,14 @@ export class CpuExec {
           const flagsAtEntry = tb.flags;
           const rfAtEntry = this.dr.active ? s[EFLAGS] & FLAG_RF : 0;
           const fn = tb.fn;
-          let exit = fn !== null ? fn() : this.interpretTb(tb);
+          let exit = fn !== null ? fn(limit - this.insns) : this.interpretTb(tb);
           if (exit < 0) {
-            // A region returned from one of its members: continue as after that TB.
+            // A region (or a wasm self-loop) returned from one of its members: continue as after that TB.
             const c = ~exit;
             if (tb.region) tb = tb.region[c >> 2];
             exit = c & 3;
-            this.insns += cpu.extraInsns;
-            cpu.extraInsns = 0;
+            this.insns += s[EXTRA_INSNS];
+            s[EXTRA_INSNS] = 0;
           }
           tb.execCount++;
           this.insns += tb.icount;
@@ -629,13 +632,13 @@ export class CpuExec {
           }
           if (step) { this.curTb = null; return StopReason.STEP; }
           if (exit > 2 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) {
-            if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
+            if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
             break;
           }
           if (exit === 2) {
             // An indirect jump (ret, jmp *reg, a jump to another page): look up the target and
             // go on without the outer loop's round trip (QEMU's lookup_and_goto_ptr).
-            if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
+            if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
             const it = this.nextTb(this.cflags());
             if (!it) { this.curTb = null; return StopReason.BREAKPOINT; }
             tb = it;
@@ -659,7 +662,7 @@ export class CpuExec {
         }
       } catch (e) {
         if (e !== CPU_FAULT) throw e;
-        if (cpu.extraInsns) { this.insns += cpu.extraInsns; cpu.extraInsns = 0; }
+        if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
         this.dr.pendingHits = 0; // the faulting instruction did not complete
         this.handleFault();
         if (step) { this.curTb = null; return StopReason.STEP; }

@@ -18,10 +18,13 @@ export interface HostEnv {
   helpers: { fn: (...a: any[]) => any; flags: number }[];
   ctx: unknown;
   /** The exec loop's requests, read by regions after a member that called a helper. */
-  ctl: { exitRequest: boolean; irqLine: boolean; insns: number; limit: number };
+  ctl: { exitRequest: boolean; irqLine: boolean; insns: number };
+  /** Index in `s` of the count of instructions run beyond the returning TB's own (self-loops, regions). */
+  extraInsns: number;
 }
 
-export type TbFunction = () => number;
+/** A TB's function; `left` is how many instructions the run may still execute (self-loops and regions stop there). */
+export type TbFunction = (left: number) => number;
 
 const JS_COND: Record<number, string> = {
   [Cond.eq]: '===', [Cond.ne]: '!==', [Cond.lt]: '<', [Cond.ge]: '>=', [Cond.le]: '<=', [Cond.gt]: '>',
@@ -148,18 +151,18 @@ function emitBody(b: BodyCtx): void {
  * With `loop`, a TB whose exit jumps back to its own start and that calls no helper (so
  * nothing can raise an interrupt or change the machine behind it) iterates in place, up to
  * LOOP_CAP extra times; it returns `exit | extraIterations << 2`, and on a fault adds the
- * instructions of the extra iterations to `ctx.extraInsns`.
+ * instructions of the extra iterations to `s[XI]`.
  */
 export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = false): string {
   const globals = usedGlobals([f]);
   const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
   const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
   const loops = loop && canSelfLoop(f);
-  const out: string[] = [`function ${name}() {`];
+  const out: string[] = [`function ${name}(left) {`];
   // A self-loop stops where the exec loop would have stopped after one TB at a time: at the
   // first iteration that reaches the run's instruction limit (so both backends stop alike).
   declareLocals(out, globals, f.nextLocal - GLOBAL_LIMIT,
-    loops ? `, it = 0, itMax = Math.min(${LOOP_CAP}, Math.ceil((X.limit - X.insns) / ${insnCount(f)}) - 1)` : '');
+    loops ? `, it = 0, itMax = Math.min(${LOOP_CAP}, Math.ceil(left / ${insnCount(f)}) - 1)` : '');
   out.push('  try {');
   if (loops) out.push('  for (;; it++) {');
   emitBody({
@@ -170,7 +173,7 @@ export function genFunctionSource(f: IrFunc, name: string, tlbBase = 0, loop = f
       return `return ${slot} | (it << 2);`;
     },
   });
-  if (loops) out.push(`  }\n  } catch (x) { ctx.extraInsns += it * ${insnCount(f)}; throw x;`);
+  if (loops) out.push(`  }\n  } catch (x) { s[XI] += it * ${insnCount(f)}; throw x;`);
   out.push(`  } finally { ${sync} }`);
   out.push('}');
   return out.join('\n');
@@ -191,16 +194,16 @@ export function regionEligible(_f: IrFunc): boolean { return true; }
  * a switch, and an exit that leads to another member continues there without returning to the
  * exec loop (guest registers stay in locals). After REGION_CAP instructions, or at an exit that
  * leaves the region, it returns ~(member << 2 | exit) (a negative number) and adds the
- * instructions of the members it completed before that one to `ctx.extraInsns`.
+ * instructions of the members it completed before that one to `s[XI]`.
  */
 export function genRegionSource(members: RegionMember[], name: string, tlbBase = 0): string {
   const globals = usedGlobals(members.map(m => m.ir));
   const sync = globals.map(g => `s[${g}] = g${g};`).join(' ');
   const reload = globals.map(g => `g${g} = s[${g}];`).join(' ');
-  const out: string[] = [`function ${name}() {`];
+  const out: string[] = [`function ${name}(left) {`];
   declareLocals(out, globals, Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT)), ', m = 0, n = 0, k = 0');
   // Like a self-loop, a region stops at the run's instruction limit, as one TB at a time would.
-  out.push(`  const left = Math.min(${REGION_CAP}, X.limit - X.insns);`);
+  out.push(`  const lim = Math.min(${REGION_CAP}, left);`);
   out.push('  try {');
   out.push('  for (;;) {');
   out.push('  switch (m) {');
@@ -215,16 +218,16 @@ export function genRegionSource(members: RegionMember[], name: string, tlbBase =
       // `k` is the part of `n` already counted that way; `n` alone bounds the region's run.
       beforeCall: 'X.insns += n - k; k = n;',
       exit: (slot) => {
-        const leave = `ctx.extraInsns += n - k; return ${~((i << 2) | slot)};`;
+        const leave = `s[XI] += n - k; return ${~((i << 2) | slot)};`;
         const to = slot < 2 ? mem.next[slot] : -1;
-        return to >= 0 ? `if (n + ${icount} < left${guard}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
+        return to >= 0 ? `if (n + ${icount} < lim${guard}) { n += ${icount}; m = ${to}; continue; } ${leave}` : leave;
       },
     });
     out.push('  }');
   });
   out.push('  }');
   out.push('  }');
-  out.push('  } catch (x) { ctx.extraInsns += n - k; throw x;');
+  out.push('  } catch (x) { s[XI] += n - k; throw x;');
   out.push(`  } finally { ${sync} }`);
   out.push('}');
   return out.join('\n');
@@ -261,7 +264,7 @@ export function compileBatch(env: HostEnv, sources: string[], mulhu: (a: number,
   const body = [
     "'use strict';",
     'const s = env.s, m8 = env.m8, i8 = env.i8, m16 = env.m16, i16 = env.i16, m32 = env.m32, tlbR = env.tlbR, tlbW = env.tlbW;',
-    'const ldSlow = env.ldSlow, stSlow = env.stSlow, ctx = env.ctx, H = env.helpers, X = env.ctl;',
+    'const ldSlow = env.ldSlow, stSlow = env.stSlow, ctx = env.ctx, H = env.helpers, X = env.ctl, XI = env.extraInsns;',
     `const ${hdecl.join(', ')};`,
     ...sources,
     `return [${sources.map(src => /^function (\w+)/.exec(src)![1]).join(', ')}];`,

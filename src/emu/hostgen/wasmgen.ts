@@ -9,10 +9,10 @@
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc } from '../tcg/ir';
 import { ByteWriter } from './wasm-writer';
-import { TbFunction, usedGlobals } from './jsgen';
+import { REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
-export interface WasmLayout { tlbR: number; tlbW: number; state: number }
+export interface WasmLayout { tlbR: number; tlbW: number; state: number; /** the extra-instructions word */ extra: number }
 
 export interface WasmEnv {
   memory: WebAssembly.Memory;
@@ -21,17 +21,22 @@ export interface WasmEnv {
   stSlow: (addr: number, value: number, memop: number, eip: number) => void;
   helpers: { fn: (...a: any[]) => any; flags: number }[];
   ctx: unknown;
+  /** Loops: add n completed instructions to the run's count (before a helper, which may read the clock). */
+  count: (n: number) => void;
+  /** Loops: 1 when the exec loop must see the next TB (an exit request or a raised interrupt line). */
+  pending: () => number;
 }
 
-export interface WasmTb { ir: IrFunc; tlbBase: number }
+/** One function to compile: a TB, a TB that loops on itself, or a region (members[0] is the entry). */
+export interface WasmTb { members: WasmMember[]; tlbBase: number }
 
 const I32 = 0x7f;
 const enum W {
-  block = 0x02, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return_ = 0x0f, call = 0x10,
+  unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, br_table = 0x0e, return_ = 0x0f, call = 0x10,
   drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
   i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
-  i32_eqz = 0x45, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
+  i32_eqz = 0x45, i32_lt_s = 0x48, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
   i32_shl = 0x74, i32_shr_s = 0x75, i32_shr_u = 0x76, i32_rotl = 0x77, i32_rotr = 0x78,
   i64_mul = 0x7e, i64_shr_s = 0x87, i64_shr_u = 0x88, i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
   i32_extend8_s = 0xc0, i32_extend16_s = 0xc1,
@@ -50,29 +55,52 @@ const BINOP: Partial<Record<Opc, number>> = {
 const LOAD = [W.i32_load8_u, W.i32_load16_u, W.i32_load, 0, W.i32_load8_s, W.i32_load16_s];
 const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 
-/** Function indices of the imports: ldSlow, stSlow, then one per helper used by the batch. */
-const IMPORT_LD = 0, IMPORT_ST = 1;
+/** Function indices of the imports: ldSlow, stSlow, count, pending, then one per helper used. */
+const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_PENDING = 3, IMPORT_HELPERS = 4;
 
-/** Emits one TB's function body. */
+/** One TB of a function: its IR and, for exits 0 and 1, the member they lead to (-1: leave). */
+export interface WasmMember { ir: IrFunc; next: [number, number] }
+
+const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
+const hasCalls = (f: IrFunc): boolean => f.ops.some(o => o.op === Opc.call);
+
+/**
+ * Emits one function: a single TB, or a loop over several (a region, or a TB that loops on
+ * itself). A loop keeps the guest registers in locals from member to member, as jsgen's regions
+ * do, and returns ~(member << 2 | exit) when it leaves, with the instructions of the members it
+ * completed before that one added to the state's extra-instructions word. Param 0 is `left`,
+ * the instructions the run may still execute.
+ */
 class BodyGen {
   private readonly w = new ByteWriter();
   private readonly globals: number[];
   private readonly globalLocal = new Map<number, number>();
+  private readonly temps: number;
   private readonly localA: number;
   private readonly localE: number;
+  private readonly localM: number;
+  private readonly localN: number;
+  private readonly localK: number;
   private readonly open: number[] = [];
+  private f!: IrFunc;
+  private readonly looping: boolean;
 
-  constructor(private readonly f: IrFunc, private readonly tlbBase: number, private readonly layout: WasmLayout,
+  constructor(private readonly members: WasmMember[], private readonly tlbBase: number, private readonly layout: WasmLayout,
     private readonly helperFunc: (hi: number, nargs: number) => number) {
-    this.globals = usedGlobals([f]);
-    this.globals.forEach((g, i) => this.globalLocal.set(g, i));
-    const nTemps = f.nextLocal - GLOBAL_LIMIT;
-    this.localA = this.globals.length + nTemps;
+    this.globals = usedGlobals(members.map(m => m.ir));
+    this.globals.forEach((g, i) => this.globalLocal.set(g, 1 + i));
+    this.temps = 1 + this.globals.length;
+    const nTemps = Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT));
+    this.localA = this.temps + nTemps;
     this.localE = this.localA + 1;
+    this.localM = this.localE + 1;
+    this.localN = this.localM + 1;
+    this.localK = this.localN + 1;
+    this.looping = members.length > 1 || members[0].next.some(n => n >= 0);
   }
 
   private local(t: number): number {
-    return t < GLOBAL_LIMIT ? this.globalLocal.get(t)! : this.globals.length + (t - GLOBAL_LIMIT);
+    return t < GLOBAL_LIMIT ? this.globalLocal.get(t)! : this.temps + (t - GLOBAL_LIMIT);
   }
   private lget(i: number): void { this.w.byte(W.local_get); this.w.u32(i); }
   private lset(i: number): void { this.w.byte(W.local_set); this.w.u32(i); }
@@ -98,7 +126,16 @@ class BodyGen {
       this.lset(this.globalLocal.get(g)!);
     }
   }
-  private exit(slot: number): void { this.sync(); this.k(slot); this.op(W.return_); }
+  /** A loop: add the members completed since the last count (n - k) to the extra word; k = n. */
+  private flushExtra(): void {
+    if (!this.looping) return;
+    this.k(0);
+    this.k(0); this.mem(W.i32_load, 2, this.layout.extra);
+    this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add);
+    this.mem(W.i32_store, 2, this.layout.extra);
+    this.lget(this.localN); this.lset(this.localK);
+  }
+  private leave(code: number): void { this.flushExtra(); this.sync(); this.k(code); this.op(W.return_); }
 
   /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */
   private tlbCheck(tlbOffset: number, size: number): void {
@@ -128,13 +165,53 @@ class BodyGen {
   private depth(label: number): number { return this.open.length - 1 - this.open.lastIndexOf(label); }
 
   generate(): ByteWriter {
-    const { f, w } = this;
-    const nLocals = this.localE + 1;
-    w.u32(1); w.u32(nLocals); w.byte(I32);
+    const { w, members } = this;
+    w.u32(1); w.u32(this.localK + 1 - 1); w.byte(I32);
     this.reload();
+    if (!this.looping) {
+      this.body(0, (slot) => { this.sync(); this.k(slot); this.op(W.return_); });
+      this.op(W.end);
+      return w;
+    }
+    // left = min(left, REGION_CAP): a loop returns to the exec loop now and then.
+    this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
+    // loop { block_{N-1} { ... block_0 { br_table m } member 0 } member 1 ... }
+    const N = members.length;
+    w.byte(W.loop); w.byte(0x40); this.open.push(-1);
+    for (let i = N - 1; i >= 0; i--) { w.byte(W.block); w.byte(0x40); this.open.push(-2 - i); }
+    this.lget(this.localM);
+    w.byte(W.br_table); w.u32(N); for (let i = 0; i < N; i++) w.u32(i); w.u32(N - 1);
+    members.forEach((mem, i) => {
+      this.open.pop(); this.op(W.end);
+      const icount = insnCount(mem.ir), calls = hasCalls(mem.ir);
+      this.body(i, (slot) => {
+        const to = slot < 2 ? mem.next[slot] : -1;
+        if (to >= 0) {
+          // Go on to member `to` while the run has instructions left and nothing is pending.
+          this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
+          if (calls) { w.byte(W.call); w.u32(IMPORT_PENDING); this.op(W.i32_eqz); this.op(W.i32_and); }
+          w.byte(W.if_); w.byte(0x40); this.open.push(-100);
+          this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lset(this.localN);
+          this.k(to); this.lset(this.localM);
+          w.byte(W.br); w.u32(this.depth(-1));
+          this.open.pop(); this.op(W.end);
+        }
+        this.leave(~((i << 2) | slot));
+      });
+    });
+    this.open.pop(); this.op(W.end);
+    this.op(W.unreachable);
+    this.op(W.end);
+    return w;
+  }
+
+  /** The code of member `i`; `exit(slot)` emits what an exit does. */
+  private body(i: number, exit: (slot: number) => void): void {
+    const { w } = this;
+    const f = this.f = this.members[i].ir;
     // Labels are forward targets only: one block per label, outermost = last (as in jsgen).
     const labelPos = new Map<number, number>();
-    f.ops.forEach((o, i) => { if (o.op === Opc.label) labelPos.set(o.args[0], i); });
+    f.ops.forEach((o, j) => { if (o.op === Opc.label) labelPos.set(o.args[0], j); });
     for (const [l] of [...labelPos.entries()].sort((x, y) => y[1] - x[1])) { w.byte(W.block); w.byte(0x40); this.open.push(l); }
     let eip = 0;
     for (const o of f.ops) {
@@ -144,7 +221,7 @@ class BodyGen {
         case Opc.label: this.open.pop(); this.op(W.end); break;
         case Opc.br: w.byte(W.br); w.u32(this.depth(a[0])); break;
         case Opc.brcond: this.cmp(a[2], a[0], a[1]); w.byte(W.br_if); w.u32(this.depth(a[3])); break;
-        case Opc.exit: this.exit(a[0]); break;
+        case Opc.exit: exit(a[0]); break;
         case Opc.mov: this.get(a[1]); this.set(a[0]); break;
         case Opc.neg: this.k(0); this.get(a[1]); this.op(W.i32_sub); this.set(a[0]); break;
         case Opc.not: this.get(a[1]); this.k(-1); this.op(W.i32_xor); this.set(a[0]); break;
@@ -168,6 +245,7 @@ class BodyGen {
           w.byte(W.if_); w.byte(I32);
           this.hostAddr(); this.mem(LOAD[memop], memop & 3, 0);
           this.op(W.else_);
+          this.flushExtra();
           this.sync();
           this.lget(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
           this.op(W.end);
@@ -181,6 +259,7 @@ class BodyGen {
           w.byte(W.if_); w.byte(0x40);
           this.hostAddr(); this.get(a[1]); this.mem(STORE[memop & 3], memop & 3, 0);
           this.op(W.else_);
+          this.flushExtra();
           this.sync();
           this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
           this.op(W.end);
@@ -189,9 +268,14 @@ class BodyGen {
         case Opc.call: {
           const hi = a[a.length - 1];
           const flags = f.helpers[hi].flags;
+          if (this.looping) {
+            // Helpers may read the clock, which counts instructions: count the completed members first.
+            this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); w.byte(W.call); w.u32(IMPORT_COUNT);
+            this.lget(this.localN); this.lset(this.localK);
+          }
           // Anything but a pure helper may fault: the state must be exact before it runs.
           if (!(flags & CallFlags.PURE)) this.sync();
-          for (let i = 1; i < a.length - 1; i++) this.get(a[i]);
+          for (let j = 1; j < a.length - 1; j++) this.get(a[j]);
           w.byte(W.call); w.u32(this.helperFunc(hi, a.length - 2));
           if (a[0] >= 0) this.set(a[0]); else this.op(W.drop);
           if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) this.reload();
@@ -204,9 +288,7 @@ class BodyGen {
         }
       }
     }
-    this.exit(3);
-    this.op(W.end);
-    return w;
+    exit(3);
   }
 }
 
@@ -234,41 +316,44 @@ export class WasmBackend {
   encode(tbs: WasmTb[]): { bytes: Uint8Array<ArrayBuffer>; helpers: { hi: number; nargs: number }[] } {
     const helperIdx = new Map<number, number>();
     const helpers: { hi: number; nargs: number }[] = [];
-    for (const { ir } of tbs) {
+    for (const ir of tbs.flatMap(t => t.members.map(m => m.ir))) {
       for (const o of ir.ops) {
         if (o.op !== Opc.call) continue;
         const hi = o.args[o.args.length - 1], nargs = o.args.length - 2, key = hi * 64 + nargs;
-        if (!helperIdx.has(key)) { helperIdx.set(key, 2 + helpers.length); helpers.push({ hi, nargs }); }
+        if (!helperIdx.has(key)) { helperIdx.set(key, IMPORT_HELPERS + helpers.length); helpers.push({ hi, nargs }); }
       }
     }
-    // Types: 0 = TB () -> i32, 1 = ldSlow, 2 = stSlow, 3 + n = a helper of n arguments -> i32.
+    // Types: 0 = TB (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 + n = a helper of n
+    // arguments -> i32 (and pending, of none).
     const maxArgs = helpers.reduce((m, h) => Math.max(m, h.nargs), 0);
     const types = new ByteWriter();
-    types.u32(4 + maxArgs);
+    types.u32(5 + maxArgs);
     const fnType = (params: number, results: number) => {
       types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
       types.u32(results); for (let i = 0; i < results; i++) types.byte(I32);
     };
-    fnType(0, 1); fnType(3, 1); fnType(4, 0);
+    fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0);
     for (let n = 0; n <= maxArgs; n++) fnType(n, 1);
 
     const imports = new ByteWriter();
-    imports.u32(3 + helpers.length);
+    imports.u32(5 + helpers.length);
     imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
     imports.name('e'); imports.name('ld'); imports.byte(0); imports.u32(1);
     imports.name('e'); imports.name('st'); imports.byte(0); imports.u32(2);
-    for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(3 + h.nargs); }
+    imports.name('e'); imports.name('count'); imports.byte(0); imports.u32(3);
+    imports.name('e'); imports.name('pending'); imports.byte(0); imports.u32(4);
+    for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(4 + h.nargs); }
 
     const funcs = new ByteWriter();
     funcs.u32(tbs.length);
     for (let i = 0; i < tbs.length; i++) funcs.u32(0);
     const exports = new ByteWriter();
     exports.u32(tbs.length);
-    const base = 2 + helpers.length;
+    const base = IMPORT_HELPERS + helpers.length;
     for (let i = 0; i < tbs.length; i++) { exports.name(`f${i}`); exports.byte(0); exports.u32(base + i); }
     const code = new ByteWriter();
     code.u32(tbs.length);
-    for (const t of tbs) code.sized(new BodyGen(t.ir, t.tlbBase, this.env.layout, (hi, nargs) => helperIdx.get(hi * 64 + nargs)!).generate());
+    for (const t of tbs) code.sized(new BodyGen(t.members, t.tlbBase, this.env.layout, (hi, nargs) => helperIdx.get(hi * 64 + nargs)!).generate());
 
     const mod = new ByteWriter();
     mod.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
@@ -281,7 +366,9 @@ export class WasmBackend {
 
   compile(tbs: WasmTb[]): TbFunction[] {
     const { bytes, helpers } = this.encode(tbs);
-    const e: Record<string, unknown> = { m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow };
+    const e: Record<string, unknown> = {
+      m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow, count: this.env.count, pending: this.env.pending,
+    };
     for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: e as WebAssembly.ModuleImports });
     return tbs.map((_, i) => inst.exports[`f${i}`] as unknown as TbFunction);

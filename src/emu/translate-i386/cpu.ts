@@ -64,8 +64,6 @@ export class X86Cpu {
   halted = false;
   /** A debugger single-step is executing (rep instructions do one iteration). */
   singleStepping = false;
-  /** Instructions done inside helpers beyond the one counted per instruction (rep iterations). */
-  extraInsns = 0;
   /** A20 line: when off, physical address bit 20 is forced to 0 (port 0x92, the 8042). */
   a20 = true;
   /**

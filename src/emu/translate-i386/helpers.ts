@@ -6,7 +6,7 @@ import { X86Cpu } from './cpu';
 import { fpuExec, fpuWait, fxGroup } from './fpu';
 import { helperSse } from './sse';
 import { EXC_AC, EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit } from './seg';
-import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, CR4_DE, DR0, EFER, EFLAGS, EIP, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_AC, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
+import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, CR4_DE, DR0, EFER, EFLAGS, EIP, EXTRA_INSNS, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_AC, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
 
 export const HELPERS: HelperInfo[] = [];
 export const H: Record<string, number> = {};
@@ -576,11 +576,11 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
     count = (count - 1) & amask;
     put(R_ECX, count);
     // Each iteration counts as an instruction (icount, budgets), as in QEMU.
-    if (count === 0 || stop) { cpu.extraInsns += iters; return 0; }
+    if (count === 0 || stop) { s[EXTRA_INSNS] += iters; return 0; }
     // A single-step (gdb's, or the guest's TF trap after each iteration) runs one iteration, and
     // so does an iteration that hit a guest breakpoint (its #DB trap comes before the next one);
     // otherwise a chunk at a time.
-    if (++iters >= (cpu.singleStepping || (s[EFLAGS] & FLAG_TF) || cpu.debugTrap ? 1 : STRING_CHUNK)) { cpu.extraInsns += iters - 1; return 1; }
+    if (++iters >= (cpu.singleStepping || (s[EFLAGS] & FLAG_TF) || cpu.debugTrap ? 1 : STRING_CHUNK)) { s[EXTRA_INSNS] += iters - 1; return 1; }
   }
 }
 

@@ -8,7 +8,7 @@
 // non-zero low bit (INVALID) sends the access to the slow path. Pages that hold translated
 // code get no write entry, so stores to them reach the slow path and invalidate TBs.
 import { GuestMemory } from '../tcg/interp';
-import { STATE_SIZE } from './state';
+import { EXTRA_INSNS, STATE_SIZE } from './state';
 
 export const PAGE_BITS = 12;
 export const PAGE_SIZE = 1 << PAGE_BITS;
@@ -51,7 +51,7 @@ export class Memory implements GuestMemory {
   /** The memory generated wasm code imports (null: the host could not provide one this large). */
   readonly wasm: WebAssembly.Memory | null;
   /** Byte offsets of tlbR, tlbW and the CPU state in `ram` (RAM itself is at 0). */
-  readonly layout: { tlbR: number; tlbW: number; state: number };
+  readonly layout: { tlbR: number; tlbW: number; state: number; extra: number };
   /** The CPU's architectural state (X86Cpu.s), here so that wasm code reaches it. */
   readonly state: Int32Array;
   readonly m8: Uint8Array;
@@ -75,7 +75,8 @@ export class Memory implements GuestMemory {
   constructor(readonly size: number) {
     if (size % PAGE_SIZE) throw new Error('RAM size must be a multiple of 4 KiB');
     const tlbBytes = TLB_ENTRIES * 4;
-    this.layout = { tlbR: size, tlbW: size + tlbBytes, state: size + 2 * tlbBytes };
+    const state = size + 2 * tlbBytes;
+    this.layout = { tlbR: size, tlbW: size + tlbBytes, state, extra: state + EXTRA_INSNS * 4 };
     const { buffer, wasm } = allocate(this.layout.state + STATE_SIZE * 4);
     this.ram = buffer;
     this.wasm = wasm;

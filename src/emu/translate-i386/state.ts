@@ -17,6 +17,11 @@ export const DR0 = 54; // DR0..DR7 at 54..61
 export const EFER = 62, SYSENTER_CS = 63, SYSENTER_ESP = 64, SYSENTER_EIP = 65;
 /** Translation-relevant mode bits (the TB flags), kept in sync by the helpers that change mode. */
 export const HFLAGS = 66;
+/**
+ * Instructions that self-loops, regions and rep-string chunks completed beyond their TB's own
+ * count (a state word so that wasm code can add to it too); the exec loop adds and clears it.
+ */
+export const EXTRA_INSNS = 67;
 export const STATE_SIZE = 80;
 
 export const FLAG_CF = 0x1, FLAG_PF = 0x4, FLAG_AF = 0x10, FLAG_ZF = 0x40, FLAG_SF = 0x80;

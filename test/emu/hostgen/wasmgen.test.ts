@@ -16,7 +16,7 @@ function machine(): { cpu: X86Cpu; mem: Memory; wasm: WasmBackend } {
   const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
   const wasm = new WasmBackend({
     memory: mem.wasm!, layout: mem.layout, ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-    helpers: [], ctx: cpu,
+    helpers: [], ctx: cpu, count: () => undefined, pending: () => 0,
   });
   return { cpu, mem, wasm };
 }
@@ -24,7 +24,7 @@ function machine(): { cpu: X86Cpu; mem: Memory; wasm: WasmBackend } {
 /** One IR function per case; run each on both backends for every operand pair. */
 function agree(cases: { name: string; f: IrFunc }[], setup?: (mem: Memory) => void): void {
   const { cpu, mem, wasm } = machine();
-  const fns = wasm.compile(cases.map(c => ({ ir: c.f, tlbBase: 0 })));
+  const fns = wasm.compile(cases.map(c => ({ members: [{ ir: c.f, next: [-1, -1] as [number, number] }], tlbBase: 0 })));
   const s = cpu.s;
   cases.forEach((c, i) => {
     const ic = assemble(c.f);
@@ -38,7 +38,7 @@ function agree(cases: { name: string; f: IrFunc }[], setup?: (mem: Memory) => vo
           return [exit, s[OUT], s[OUT + 1], mem.m32[0x100], mem.m32[0x101]];
         };
         const want = run(() => interpret(ic, s, mem, [], cpu));
-        const got = run(fns[i]);
+        const got = run(() => fns[i](1000));
         expect(got, `${c.name} a=${a} b=${b}`).to.deep.equal(want);
       }
     }
