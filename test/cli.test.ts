@@ -85,7 +85,7 @@ describe('command line', function () {
     const text = fs.readFileSync(log, 'utf8');
     expect(text).to.match(/v=06 e=ffff i=0 cpl=0/); // the guest's ud2
     expect(text).to.contain('OP after optimization');
-    expect(text).to.match(/function tb_[0-9a-f]+_\d+\(\)/);
+    expect(text).to.match(/function tb_[0-9a-f]+_\d+\(left\)/);
   });
 });
 

@@ -24,7 +24,7 @@ describe('monitor through gdb', function () {
     expect(out).to.match(new RegExp(`TB #\\d+: pc=0x${pc} .*cflags=single-insn`));
     expect(out).to.match(/1 guest instructions, \d+ bytes, exec count 1/);
     expect(out).to.contain('IR after optimization:');
-    expect(out).to.match(new RegExp(`function tb_${main.toString(16)}_\\d+\\(\\)`));
+    expect(out).to.match(new RegExp(`function tb_${main.toString(16)}_\\d+\\(left\\)`));
     expect(out).to.contain("unknown command: 'frobnicate'");
   });
 });

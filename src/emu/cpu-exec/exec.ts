@@ -17,7 +17,7 @@ import {
   DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
-import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbName, tbTlbBase } from './tb';
+import { CF_NOCHAIN, CF_SINGLE_INSN, PageUnit, TranslationBlock, tbName, tbTlbBase } from './tb';
 import { ExecStats } from './stats';
 import { TbLog } from './tblog';
 
@@ -56,6 +56,10 @@ const JC_PAGE_BITS = 6, JC_SLOT_BITS = 8;
 const JC_SLOTS = 1 << JC_SLOT_BITS;
 const JC_SIZE = 1 << (JC_PAGE_BITS + JC_SLOT_BITS);
 function jcBucket(page: number): number { return ((page ^ (page >>> JC_PAGE_BITS)) & ((1 << JC_PAGE_BITS) - 1)) << JC_SLOT_BITS; }
+/** Most TBs one page unit compiles together (the hottest of the page). */
+const UNIT_MAX_TBS = 128;
+/** A wasm TB's page unit is checked every UNIT_TICK of its dispatches from the exec loop (a power of 2). */
+const UNIT_TICK = 512;
 /** Most TBs one region (tier 3) compiles together. */
 const REGION_MAX_TBS = 16;
 
@@ -67,6 +71,9 @@ export class CpuExec {
   private readonly env: HostEnv;
   /** Null when the host gave no WebAssembly.Memory for this much RAM: JavaScript does its work. */
   private readonly wasm: WasmBackend | null;
+  /** Page units by unitKey, and the changes each page's unit would see since it was built. */
+  private readonly units = new Map<string, PageUnit>();
+  private readonly unitChanges = new Map<string, number>();
   private nextId = 0;
   private tbCount = 0;
   private compileQueue: TranslationBlock[] = [];
@@ -246,9 +253,8 @@ export class CpuExec {
       next: [m.jmp[0] ? index.get(m.jmp[0]) ?? -1 : -1, m.jmp[1] ? index.get(m.jmp[1]) ?? -1 : -1] as [number, number],
     }));
     const t0 = performance.now();
-    const name = `region_${(head.pc >>> 0).toString(16)}_${head.id}`;
-    const src = !this.wasm || this.log.enabled('out_asm') ? genRegionSource(spec, name, tbTlbBase(head)) : '';
-    const fn = this.wasm ? this.wasm.compile([{ members: spec, tlbBase: tbTlbBase(head) }])[0] : compileBatch(this.env, [src], mulhu, mulhs)[0];
+    const src = genRegionSource(spec, `region_${(head.pc >>> 0).toString(16)}_${head.id}`, tbTlbBase(head));
+    const fn = compileBatch(this.env, [src], mulhu, mulhs)[0];
     this.stats.compileMs += performance.now() - t0;
     this.stats.regions++;
     this.stats.regionTbs += members.length;
@@ -256,15 +262,95 @@ export class CpuExec {
     head.fn = fn;
     head.region = members;
     for (const m of members) m.inRegions.push(head);
-    this.log.compiled(head, this.wasm ? `// WebAssembly; op for op the same code as this JavaScript:\n${src}` : src);
+    this.log.compiled(head, src);
   }
 
   /** A member changed: its regions fall back to their heads' own functions. */
   private dissolveRegions(tb: TranslationBlock): void {
+    if (tb.unit) this.dissolveUnit(tb.unit);
     for (const head of tb.inRegions) {
       if (head.region) { head.fn = head.ownFn; head.region = null; }
     }
     tb.inRegions = [];
+  }
+
+  // ---- page units (tier 3 with WebAssembly) ----
+
+  /** Which unit a TB may join: physical and virtual page, flags, CS base. */
+  private unitKey(tb: TranslationBlock): string {
+    return `${tb.physPc >>> 12}:${tb.pc >>> 12}:${tb.flags}:${tb.csBase}`;
+  }
+
+  /** Something a unit would include changed (a TB compiled, a link made): count it toward a rebuild. */
+  private unitChanged(tb: TranslationBlock): void {
+    if (!this.mayLoop(tb)) return;
+    const key = this.unitKey(tb);
+    this.unitChanges.set(key, (this.unitChanges.get(key) ?? 0) + 1);
+  }
+
+  /**
+   * Every UNIT_TICK dispatches of a wasm TB from the exec loop: (re)build its page's unit when
+   * the page has changed since, and (for a rebuild) once the unit has returned to the exec loop
+   * often enough to pay for compiling it again.
+   */
+  private unitTick(tb: TranslationBlock): void {
+    if (tb.invalid || !this.mayLoop(tb)) return;
+    const key = this.unitKey(tb);
+    if (!this.unitChanges.get(key)) return;
+    const u = this.units.get(key);
+    if (u && tb.unit === u && ++u.ticks * 4 < u.members.length) return;
+    this.buildUnit(tb, key);
+  }
+
+  private buildUnit(tb: TranslationBlock, key: string): void {
+    const old = this.units.get(key);
+    if (old) this.dissolveUnit(old);
+    this.unitChanges.set(key, 0);
+    const members = [...this.pageTbs.get(tb.physPc >>> 12) ?? []]
+      .filter(t => t.wasm && !t.invalid && t.ir && this.mayLoop(t) && this.unitKey(t) === key)
+      .sort((a, b) => b.execCount - a.execCount).slice(0, UNIT_MAX_TBS);
+    if (members.length < 2) return;
+    const index = new Map(members.map((m, i) => [m, i]));
+    const spec = members.map((m, i) => ({
+      ir: m.ir!,
+      next: [0, 1].map(s => (m.ir!.loopSlots & (1 << s)) ? i : index.get(m.link(s)!) ?? -1) as [number, number],
+    }));
+    const t0 = performance.now();
+    const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb), entries: members.length }])[0];
+    this.stats.compileMs += performance.now() - t0;
+    this.stats.regions++;
+    this.stats.regionTbs += members.length;
+    const unit: PageUnit = { key, members, ticks: 0 };
+    this.units.set(key, unit);
+    members.forEach((m, i) => {
+      m.ownFn = m.fn;
+      m.fn = fns[i];
+      m.region = members;
+      m.unit = unit;
+    });
+    if (this.log.enabled('out_asm')) {
+      this.log.compiled(tb, `// WebAssembly page unit; op for op the same code as this JavaScript:\n${genRegionSource(spec, `unit_${key.replace(/:/g, '_')}`, tbTlbBase(tb))}`);
+    }
+  }
+
+  private dissolveUnit(u: PageUnit): void {
+    for (const m of u.members) {
+      if (m.unit !== u) continue;
+      m.fn = m.ownFn;
+      m.region = null;
+      m.unit = null;
+    }
+    if (this.units.get(u.key) === u) this.units.delete(u.key);
+  }
+
+  /** A new direct link from `tb` to `nt`: a unit change, or (JavaScript) maybe a loop to make a region. */
+  private linked(tb: TranslationBlock, nt: TranslationBlock): void {
+    if (this.wasm) {
+      if (tb.wasm && nt.wasm && this.unitKey(tb) === this.unitKey(nt)) this.unitChanged(tb);
+    } else if (nt.id <= tb.id && nt.fn !== null) {
+      // A link back to an older TB closes a loop: make it a region.
+      this.buildRegion(nt);
+    }
   }
 
   /** The js and wasm backends compile each TB when it is translated (no IR interpreter). */
@@ -287,22 +373,28 @@ export class CpuExec {
     }
     if (wasm.length) {
       // A TB that jumps back to its own start iterates inside its function (a loop of one member).
-      const fns = this.wasm!.compile(wasm.map(t => {
-        const ir = t.ir!, self = this.mayLoop(t) && canSelfLoop(ir);
+      const specs = wasm.map(t => {
+        const ir = t.ir!, self = this.mayLoop(t);
         const next: [number, number] = [self && (ir.loopSlots & 1) ? 0 : -1, self && (ir.loopSlots & 2) ? 0 : -1];
         return { members: [{ ir, next }], tlbBase: tbTlbBase(t) };
-      }));
+      });
+      const fns = this.wasm!.compile(specs).map(e => e[0]);
       wasm.forEach((t, i) => {
         t.fn = fns[i];
         t.wasm = true;
         if (this.log.enabled('out_asm')) {
-          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${genFunctionSource(t.ir!, tbName(t), tbTlbBase(t), this.mayLoop(t))}`);
+          const members = specs[i].members;
+          const js = members[0].next.some(n => n >= 0) ? genRegionSource(members, tbName(t), tbTlbBase(t)) : genFunctionSource(t.ir!, tbName(t), tbTlbBase(t));
+          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${js}`);
         }
       });
       this.stats.tbsWasm += wasm.length;
     }
     this.stats.compileMs += performance.now() - t0;
-    for (const t of live) this.buildRegion(t);
+    for (const t of live) {
+      if (this.wasm) this.unitChanged(t);
+      else this.buildRegion(t);
+    }
     this.stats.tbsCompiled += live.length;
     this.stats.compileBatches++;
   }
@@ -619,7 +711,7 @@ export class CpuExec {
             this.insns += s[EXTRA_INSNS];
             s[EXTRA_INSNS] = 0;
           }
-          tb.execCount++;
+          if ((++tb.execCount & (UNIT_TICK - 1)) === 0 && tb.wasm) this.unitTick(tb);
           this.insns += tb.icount;
           if (exit > 3) { this.insns += (exit >> 2) * tb.icount; exit &= 3; } // iterations of a self-loop
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
@@ -655,8 +747,7 @@ export class CpuExec {
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;
             if (this.log.execEnabled) this.log.link(tb, exit, nt);
-            // A link back to an older TB closes a loop: with JavaScript already there, make it a region.
-            if (nt.id <= tb.id && nt.fn !== null) this.buildRegion(nt);
+            this.linked(tb, nt);
           }
           tb = nt;
         }

@@ -39,6 +39,8 @@ export class TranslationBlock {
   incoming: { tb: TranslationBlock; slot: number }[] = [];
   /** Heads of the regions this TB belongs to (a member's invalidation dissolves them). */
   inRegions: TranslationBlock[] = [];
+  /** The page unit whose code `fn` enters (then `region` is the unit's members). */
+  unit: PageUnit | null = null;
   compileQueued = false;
   /** Optimized IR kept until the TB is compiled (and for `info tb`). */
   ir: IrFunc | null;
@@ -83,6 +85,17 @@ export class TranslationBlock {
     for (let i = 0; i < this.ranges.length; i += 2) if (start < this.ranges[i + 1] && end > this.ranges[i]) return true;
     return false;
   }
+}
+
+/**
+ * Tier 3 with WebAssembly: the compiled TBs of one page (same virtual page, flags and CS base)
+ * in one function with an entry for each; exits between members stay inside it.
+ */
+export interface PageUnit {
+  key: string;
+  members: TranslationBlock[];
+  /** Unit checks since it was built (each after UNIT_TICK exec-loop dispatches of one member). */
+  ticks: number;
 }
 
 /** The name of a TB's generated function (profiles, `-d out_asm`, `info tb`). */

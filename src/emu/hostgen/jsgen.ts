@@ -75,6 +75,9 @@ function declareLocals(out: string[], globals: number[], nLocal: number, extra: 
 }
 
 const hasCalls = (f: IrFunc): boolean => f.ops.some(o => o.op === Opc.call);
+/** Calls a helper that may read the clock, raise an interrupt line or stop the run (not a pure one). */
+export const hasImpureCalls = (f: IrFunc): boolean =>
+  f.ops.some(o => o.op === Opc.call && !(f.helpers[o.args[o.args.length - 1]].flags & CallFlags.PURE));
 /** A TB that jumps back to its own start and calls no helper may iterate inside its function. */
 export function canSelfLoop(f: IrFunc): boolean { return f.loopSlots !== 0 && !hasCalls(f); }
 const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
@@ -134,7 +137,7 @@ function emitBody(b: BodyCtx): void {
         const args = ['ctx', ...a.slice(1, -1).map(v)].join(', ');
         const call = `h${hi}(${args})`;
         const touches = !(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS));
-        if (b.beforeCall) out.push(`    ${b.beforeCall}`);
+        if (b.beforeCall && !(flags & CallFlags.PURE)) out.push(`    ${b.beforeCall}`);
         if (touches && sync) out.push(`    ${sync}`);
         out.push(a[0] >= 0 ? `    ${v(a[0])} = ${call} | 0;` : `    ${call};`);
         if (touches && reload) out.push(`    ${reload}`);
@@ -209,7 +212,7 @@ export function genRegionSource(members: RegionMember[], name: string, tlbBase =
   out.push('  switch (m) {');
   members.forEach((mem, i) => {
     const icount = insnCount(mem.ir);
-    const guard = hasCalls(mem.ir) ? ' && !(X.exitRequest || X.irqLine)' : '';
+    const guard = hasImpureCalls(mem.ir) ? ' && !(X.exitRequest || X.irqLine)' : '';
     out.push(`  case ${i}: {`);
     emitBody({
       f: mem.ir, out, tlbBase, sync, reload, labelPrefix: `${i}_`,

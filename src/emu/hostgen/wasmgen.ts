@@ -7,9 +7,9 @@
 // globals are wasm locals, loaded on entry and stored back before every exit and before every
 // call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
-import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, Opc } from '../tcg/ir';
+import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc } from '../tcg/ir';
 import { ByteWriter } from './wasm-writer';
-import { REGION_CAP, TbFunction, usedGlobals } from './jsgen';
+import { hasImpureCalls, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
 export interface WasmLayout { tlbR: number; tlbW: number; state: number; /** the extra-instructions word */ extra: number }
@@ -19,7 +19,7 @@ export interface WasmEnv {
   layout: WasmLayout;
   ldSlow: (addr: number, memop: number, eip: number) => number;
   stSlow: (addr: number, value: number, memop: number, eip: number) => void;
-  helpers: { fn: (...a: any[]) => any; flags: number }[];
+  helpers: HelperInfo[];
   ctx: unknown;
   /** Loops: add n completed instructions to the run's count (before a helper, which may read the clock). */
   count: (n: number) => void;
@@ -27,8 +27,11 @@ export interface WasmEnv {
   pending: () => number;
 }
 
-/** One function to compile: a TB, a TB that loops on itself, or a region (members[0] is the entry). */
-export interface WasmTb { members: WasmMember[]; tlbBase: number }
+/**
+ * One function to compile: a TB, a TB that loops on itself, a region or a page's unit. A loop
+ * has an entry point (an exported function) for each of its first `entries` members (default 1).
+ */
+export interface WasmTb { members: WasmMember[]; tlbBase: number; entries?: number }
 
 const I32 = 0x7f;
 const enum W {
@@ -62,14 +65,13 @@ const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_PENDING = 3, IMPORT
 export interface WasmMember { ir: IrFunc; next: [number, number] }
 
 const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
-const hasCalls = (f: IrFunc): boolean => f.ops.some(o => o.op === Opc.call);
 
 /**
  * Emits one function: a single TB, or a loop over several (a region, or a TB that loops on
  * itself). A loop keeps the guest registers in locals from member to member, as jsgen's regions
  * do, and returns ~(member << 2 | exit) when it leaves, with the instructions of the members it
  * completed before that one added to the state's extra-instructions word. Param 0 is `left`,
- * the instructions the run may still execute.
+ * the instructions the run may still execute; a loop's param 1 is the member to start at.
  */
 class BodyGen {
   private readonly w = new ByteWriter();
@@ -83,20 +85,22 @@ class BodyGen {
   private readonly localK: number;
   private readonly open: number[] = [];
   private f!: IrFunc;
-  private readonly looping: boolean;
+  readonly looping: boolean;
 
+  /** `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments. */
   constructor(private readonly members: WasmMember[], private readonly tlbBase: number, private readonly layout: WasmLayout,
-    private readonly helperFunc: (hi: number, nargs: number) => number) {
+    private readonly helperFunc: (hi: number, nargs: number) => number, helperParams = -1) {
+    this.looping = members.length > 1 || members[0].next.some(n => n >= 0);
+    const params = helperParams >= 0 ? 0 : this.looping ? 2 : 1;
+    this.localM = 1;
     this.globals = usedGlobals(members.map(m => m.ir));
-    this.globals.forEach((g, i) => this.globalLocal.set(g, 1 + i));
-    this.temps = 1 + this.globals.length;
+    this.globals.forEach((g, i) => this.globalLocal.set(g, params + i));
+    this.temps = params + this.globals.length;
     const nTemps = Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT));
     this.localA = this.temps + nTemps;
     this.localE = this.localA + 1;
-    this.localM = this.localE + 1;
-    this.localN = this.localM + 1;
+    this.localN = this.localE + 1;
     this.localK = this.localN + 1;
-    this.looping = members.length > 1 || members[0].next.some(n => n >= 0);
   }
 
   private local(t: number): number {
@@ -164,9 +168,19 @@ class BodyGen {
   private cmp(c: Cond, a: number, b: number): void { this.get(a); this.get(b); this.op(CMP[c]); }
   private depth(label: number): number { return this.open.length - 1 - this.open.lastIndexOf(label); }
 
+  /** A helper's body: its arguments are its first temps (wasm params), it returns `result`. */
+  generateHelper(nargs: number, result: number): ByteWriter {
+    const { w } = this;
+    if (this.globals.length) throw new Error('wasmgen: a helper body uses globals');
+    w.u32(1); w.u32(this.localK + 1 - nargs); w.byte(I32);
+    this.body(0, () => { this.get(result); this.op(W.return_); });
+    this.op(W.end);
+    return w;
+  }
+
   generate(): ByteWriter {
     const { w, members } = this;
-    w.u32(1); w.u32(this.localK + 1 - 1); w.byte(I32);
+    w.u32(1); w.u32(this.localK + 1 - (this.looping ? 2 : 1)); w.byte(I32);
     this.reload();
     if (!this.looping) {
       this.body(0, (slot) => { this.sync(); this.k(slot); this.op(W.return_); });
@@ -183,7 +197,7 @@ class BodyGen {
     w.byte(W.br_table); w.u32(N); for (let i = 0; i < N; i++) w.u32(i); w.u32(N - 1);
     members.forEach((mem, i) => {
       this.open.pop(); this.op(W.end);
-      const icount = insnCount(mem.ir), calls = hasCalls(mem.ir);
+      const icount = insnCount(mem.ir), calls = hasImpureCalls(mem.ir);
       this.body(i, (slot) => {
         const to = slot < 2 ? mem.next[slot] : -1;
         if (to >= 0) {
@@ -268,7 +282,7 @@ class BodyGen {
         case Opc.call: {
           const hi = a[a.length - 1];
           const flags = f.helpers[hi].flags;
-          if (this.looping) {
+          if (this.looping && !(flags & CallFlags.PURE)) {
             // Helpers may read the clock, which counts instructions: count the completed members first.
             this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); w.byte(W.call); w.u32(IMPORT_COUNT);
             this.lget(this.localN); this.lset(this.localK);
@@ -292,14 +306,50 @@ class BodyGen {
   }
 }
 
+/** A module's bytes from its sections (id, contents), in order. */
+function module(sections: [number, ByteWriter][]): Uint8Array<ArrayBuffer> {
+  const mod = new ByteWriter();
+  mod.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  for (const [id, sec] of sections) {
+    mod.byte(id);
+    mod.sized(sec);
+  }
+  return mod.view();
+}
+
 /** Compiles batches of TBs into one wasm module each. */
 export class WasmBackend {
   /** Helper wrappers that pass the CPU first, by helper index (made once). */
   private readonly wrappers = new Map<number, (...a: number[]) => number>();
+  /** Helpers given as IR, compiled once into one module (TB modules import them: no call into JavaScript). */
+  private readonly compiledHelpers = new Map<number, (...a: number[]) => number>();
 
-  constructor(private readonly env: WasmEnv) {}
+  constructor(private readonly env: WasmEnv) {
+    const withBody = env.helpers.map((h, hi) => ({ h, hi })).filter(x => x.h.body);
+    if (!withBody.length) return;
+    const types = new ByteWriter();
+    types.u32(withBody.length);
+    for (const { h } of withBody) { types.byte(0x60); types.u32(h.nargs); for (let i = 0; i < h.nargs; i++) types.byte(I32); types.u32(1); types.byte(I32); }
+    const funcs = new ByteWriter();
+    funcs.u32(withBody.length);
+    withBody.forEach((_, i) => funcs.u32(i));
+    const exports = new ByteWriter();
+    exports.u32(withBody.length);
+    withBody.forEach(({ hi }, i) => { exports.name(`h${hi}`); exports.byte(0); exports.u32(i); });
+    const code = new ByteWriter();
+    code.u32(withBody.length);
+    for (const { h } of withBody) {
+      const { f, result } = h.body!;
+      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], 0, env.layout, () => { throw new Error('wasmgen: a helper body calls'); }, h.nargs);
+      code.sized(gen.generateHelper(h.nargs, result));
+    }
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(module([[1, types], [3, funcs], [7, exports], [10, code]])), {});
+    for (const { hi } of withBody) this.compiledHelpers.set(hi, inst.exports[`h${hi}`] as unknown as (...a: number[]) => number);
+  }
 
   private wrapper(hi: number, nargs: number): (...a: number[]) => number {
+    const compiled = this.compiledHelpers.get(hi);
+    if (compiled) return compiled;
     let fn = this.wrappers.get(hi * 64 + nargs);
     if (!fn) {
       const params = Array.from({ length: nargs }, (_, i) => `a${i}`);
@@ -323,17 +373,18 @@ export class WasmBackend {
         if (!helperIdx.has(key)) { helperIdx.set(key, IMPORT_HELPERS + helpers.length); helpers.push({ hi, nargs }); }
       }
     }
-    // Types: 0 = TB (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 + n = a helper of n
-    // arguments -> i32 (and pending, of none).
+    // Types: 0 = TB or entry (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 = loop body
+    // (left, member) -> i32, 5 + n = a helper of n arguments -> i32 (and pending, of none).
     const maxArgs = helpers.reduce((m, h) => Math.max(m, h.nargs), 0);
     const types = new ByteWriter();
-    types.u32(5 + maxArgs);
+    types.u32(6 + maxArgs);
     const fnType = (params: number, results: number) => {
       types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
       types.u32(results); for (let i = 0; i < results; i++) types.byte(I32);
     };
-    fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0);
+    fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0); fnType(2, 1);
     for (let n = 0; n <= maxArgs; n++) fnType(n, 1);
+    const HELPER_TYPE = 5;
 
     const imports = new ByteWriter();
     imports.u32(5 + helpers.length);
@@ -341,36 +392,47 @@ export class WasmBackend {
     imports.name('e'); imports.name('ld'); imports.byte(0); imports.u32(1);
     imports.name('e'); imports.name('st'); imports.byte(0); imports.u32(2);
     imports.name('e'); imports.name('count'); imports.byte(0); imports.u32(3);
-    imports.name('e'); imports.name('pending'); imports.byte(0); imports.u32(4);
-    for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(4 + h.nargs); }
+    imports.name('e'); imports.name('pending'); imports.byte(0); imports.u32(HELPER_TYPE);
+    for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(HELPER_TYPE + h.nargs); }
 
-    const funcs = new ByteWriter();
-    funcs.u32(tbs.length);
-    for (let i = 0; i < tbs.length; i++) funcs.u32(0);
-    const exports = new ByteWriter();
-    exports.u32(tbs.length);
+    // Functions: the bodies (one per entry of `tbs`), then the entry stubs of the loops, which
+    // call their body with the member to start at.
+    const bodies = tbs.map(t => new BodyGen(t.members, t.tlbBase, this.env.layout, (hi, nargs) => helperIdx.get(hi * 64 + nargs)!));
     const base = IMPORT_HELPERS + helpers.length;
-    for (let i = 0; i < tbs.length; i++) { exports.name(`f${i}`); exports.byte(0); exports.u32(base + i); }
+    const stubs: { body: number; member: number }[] = [];
+    const exportFns: number[][] = tbs.map((t, i) => {
+      if (!bodies[i].looping) return [base + i];
+      return Array.from({ length: t.entries ?? 1 }, (_, m) => base + tbs.length + stubs.push({ body: base + i, member: m }) - 1);
+    });
+    const funcs = new ByteWriter();
+    funcs.u32(tbs.length + stubs.length);
+    for (const b of bodies) funcs.u32(b.looping ? 4 : 0);
+    for (let i = 0; i < stubs.length; i++) funcs.u32(0);
+    const exports = new ByteWriter();
+    exports.u32(exportFns.reduce((n, e) => n + e.length, 0));
+    exportFns.forEach((fns, i) => fns.forEach((fi, m) => { exports.name(`f${i}_${m}`); exports.byte(0); exports.u32(fi); }));
     const code = new ByteWriter();
-    code.u32(tbs.length);
-    for (const t of tbs) code.sized(new BodyGen(t.members, t.tlbBase, this.env.layout, (hi, nargs) => helperIdx.get(hi * 64 + nargs)!).generate());
-
-    const mod = new ByteWriter();
-    mod.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-    for (const [id, sec] of [[1, types], [2, imports], [3, funcs], [7, exports], [10, code]] as [number, ByteWriter][]) {
-      mod.byte(id);
-      mod.sized(sec);
+    code.u32(tbs.length + stubs.length);
+    for (const b of bodies) code.sized(b.generate());
+    for (const st of stubs) {
+      const sw = new ByteWriter();
+      sw.u32(0);
+      sw.byte(W.local_get); sw.u32(0); sw.byte(W.i32_const); sw.s32(st.member); sw.byte(W.call); sw.u32(st.body);
+      sw.byte(W.end);
+      code.sized(sw);
     }
-    return { bytes: mod.view(), helpers };
+
+    return { bytes: module([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]), helpers };
   }
 
-  compile(tbs: WasmTb[]): TbFunction[] {
+  /** Each function's entry points (one for a TB, `entries` for a loop). */
+  compile(tbs: WasmTb[]): TbFunction[][] {
     const { bytes, helpers } = this.encode(tbs);
     const e: Record<string, unknown> = {
       m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow, count: this.env.count, pending: this.env.pending,
     };
     for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
     const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: e as WebAssembly.ModuleImports });
-    return tbs.map((_, i) => inst.exports[`f${i}`] as unknown as TbFunction);
+    return tbs.map((t, i) => Array.from({ length: t.entries ?? 1 }, (_, m) => inst.exports[`f${i}_${m}`] as unknown as TbFunction));
   }
 }

@@ -53,6 +53,13 @@ export interface HelperInfo {
   fn: (...args: any[]) => number | void;
   flags: number;
   nargs: number;
+  /**
+   * A pure helper may also be given as IR, for backends that compile it instead of calling out
+   * (wasm: a call into JavaScript costs more than the helper). Its arguments are the first
+   * `nargs` temps of `f`, in order; it returns `result`; it has no globals, memory ops, calls
+   * or exits, and its labels are forward targets, as in a TB.
+   */
+  body?: { f: IrFunc; result: Temp };
 }
 
 /** Number of output temps and of input temps for each opcode (the rest of args are immediates). */

@@ -2,6 +2,7 @@
 // Registered in one table so that the IR refers to them by index.
 import { CallFlags, HelperInfo } from '../tcg/ir';
 import { computeEflags, CcOp } from './cc';
+import { ccComputeAllIr } from './cc-ir';
 import { X86Cpu } from './cpu';
 import { fpuExec, fpuWait, fxGroup } from './fpu';
 import { helperSse } from './sse';
@@ -20,6 +21,7 @@ const PURE = CallFlags.PURE;
 const ANY = 0;
 
 def('cc_compute_all', PURE, (_c, op, dst, src, src2) => computeEflags(op, dst, src, src2));
+HELPERS[H.cc_compute_all].body = ccComputeAllIr();
 
 function setFlags(cpu: X86Cpu, f: number): void {
   cpu.s[CC_OP] = CcOp.EFLAGS; cpu.s[CC_SRC] = f & CC_MASK; cpu.s[CC_DST] = 0; cpu.s[CC_SRC2] = 0;

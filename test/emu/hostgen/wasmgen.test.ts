@@ -4,26 +4,27 @@
 import { expect } from 'chai';
 import { WasmBackend } from '../../../src/emu/hostgen/wasmgen';
 import { assemble, interpret } from '../../../src/emu/tcg/interp';
-import { Cond, IrFunc, MemOp, Opc } from '../../../src/emu/tcg/ir';
+import { Cond, HelperInfo, IrFunc, MemOp, Opc } from '../../../src/emu/tcg/ir';
+import { HELPERS, H } from '../../../src/emu/translate-i386/helpers';
 import { X86Cpu } from '../../../src/emu/translate-i386/cpu';
 import { Memory } from '../../../src/emu/translate-i386/mmu';
 
 const VALUES = [0, 1, -1, 2, 31, 32, 33, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, -0x80000000, 0x12345678, 0xdeadbeef | 0, -31];
 const A = 20, B = 21, C = 22, D = 23, OUT = 0; // state words used as inputs and output
 
-function machine(): { cpu: X86Cpu; mem: Memory; wasm: WasmBackend } {
+function machine(helpers: HelperInfo[] = []): { cpu: X86Cpu; mem: Memory; wasm: WasmBackend } {
   const mem = new Memory(1 << 16);
   const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
   const wasm = new WasmBackend({
     memory: mem.wasm!, layout: mem.layout, ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-    helpers: [], ctx: cpu, count: () => undefined, pending: () => 0,
+    helpers, ctx: cpu, count: () => undefined, pending: () => 0,
   });
   return { cpu, mem, wasm };
 }
 
 /** One IR function per case; run each on both backends for every operand pair. */
-function agree(cases: { name: string; f: IrFunc }[], setup?: (mem: Memory) => void): void {
-  const { cpu, mem, wasm } = machine();
+function agree(cases: { name: string; f: IrFunc }[], setup?: (mem: Memory) => void, helpers: HelperInfo[] = []): void {
+  const { cpu, mem, wasm } = machine(helpers);
   const fns = wasm.compile(cases.map(c => ({ members: [{ ir: c.f, next: [-1, -1] as [number, number] }], tlbBase: 0 })));
   const s = cpu.s;
   cases.forEach((c, i) => {
@@ -37,16 +38,16 @@ function agree(cases: { name: string; f: IrFunc }[], setup?: (mem: Memory) => vo
           const exit = fn();
           return [exit, s[OUT], s[OUT + 1], mem.m32[0x100], mem.m32[0x101]];
         };
-        const want = run(() => interpret(ic, s, mem, [], cpu));
-        const got = run(() => fns[i](1000));
+        const want = run(() => interpret(ic, s, mem, helpers, cpu));
+        const got = run(() => fns[i][0](1000));
         expect(got, `${c.name} a=${a} b=${b}`).to.deep.equal(want);
       }
     }
   });
 }
 
-function fn(build: (f: IrFunc) => void): IrFunc {
-  const f = new IrFunc([], []);
+function fn(build: (f: IrFunc) => void, helpers: HelperInfo[] = []): IrFunc {
+  const f = new IrFunc(helpers, []);
   f.insnStart(0x1000);
   build(f);
   f.exit(2);
@@ -112,5 +113,19 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
     // Fast path: page 0 mapped (entry = physical ^ virtual = 0); slow path: no entry.
     agree(cases, (mem) => { mem.tlbR[0] = 0; mem.tlbW[0] = 0; mem.m32.fill(0, 0, 0x200); });
     agree(cases, (mem) => { mem.tlbR[0] = -1; mem.tlbW[0] = -1; mem.m32.fill(0, 0, 0x200); });
+  });
+
+  it('a helper given as IR (cc_compute_all) is compiled, and gives what its JavaScript gives', () => {
+    // The interpreter calls the JavaScript function; the wasm TB calls the helper compiled from
+    // its IR body. Every cc_op (and EFLAGS, 0) over the edge-case operands, src2 both 0 and 1.
+    const helpers = [HELPERS[H.cc_compute_all]];
+    expect(helpers[0].body, 'cc_compute_all has an IR body').to.not.equal(undefined);
+    const cases = [];
+    for (let op = 0; op <= 30; op++) {
+      for (const src2 of [0, 1]) {
+        cases.push({ name: `cc_op ${op} src2 ${src2}`, f: fn(f => { f.emit(Opc.call, OUT, f.const(op), A, B, f.const(src2), 0); }, helpers) });
+      }
+    }
+    agree(cases, undefined, helpers);
   });
 });
