@@ -17,7 +17,7 @@ import {
   DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
-import { CF_NOCHAIN, CF_SINGLE_INSN, PageUnit, TranslationBlock, tbName, tbTlbBase } from './tb';
+import { CF_NOCHAIN, CF_SINGLE_INSN, PageUnit, TranslationBlock, tbName, tbTlbBase, UnitGroup } from './tb';
 import { ExecStats } from './stats';
 import { TbLog } from './tblog';
 
@@ -60,6 +60,11 @@ function jcBucket(page: number): number { return ((page ^ (page >>> JC_PAGE_BITS
 const UNIT_MAX_TBS = 128;
 /** A wasm TB's page unit is checked every UNIT_TICK of its dispatches from the exec loop (a power of 2). */
 const UNIT_TICK = 512;
+/**
+ * Exec-loop dispatches that pay for compiling one member of a unit: compiling costs about
+ * 60 µs per TB, a dispatch about 75 ns (measured on Linux's boot).
+ */
+const UNIT_BUILD_COST = 800;
 /** Most TBs one region (tier 3) compiles together. */
 const REGION_MAX_TBS = 16;
 
@@ -68,12 +73,18 @@ export class CpuExec {
   private readonly tbs = new Map<number, TranslationBlock[]>();
   private readonly pageTbs = new Map<number, Set<TranslationBlock>>();
   private readonly jc: (TranslationBlock | null)[] = new Array(JC_SIZE).fill(null);
+  /**
+   * The jump-cache slots filled since the last full clear (jcUsedN of them; more than the array
+   * holds: clear everything). A guest that reloads CR3 often fills few slots in between, and
+   * clearing those beats clearing all 16,384.
+   */
+  private readonly jcUsed = new Int32Array(JC_SIZE >> 2);
+  private jcUsedN = 0;
   private readonly env: HostEnv;
   /** Null when the host gave no WebAssembly.Memory for this much RAM: JavaScript does its work. */
   private readonly wasm: WasmBackend | null;
-  /** Page units by unitKey, and the changes each page's unit would see since it was built. */
-  private readonly units = new Map<string, PageUnit>();
-  private readonly unitChanges = new Map<string, number>();
+  /** What page units are built from, by unitKey. */
+  private readonly unitGroups = new Map<string, UnitGroup>();
   private nextId = 0;
   private tbCount = 0;
   private compileQueue: TranslationBlock[] = [];
@@ -100,7 +111,7 @@ export class CpuExec {
       codeWrite: (phys, len, eip) => this.codeWrite(phys, len, eip),
       watch: (addr, len, write, eip) => this.watchAccess(addr, len, write, eip),
     };
-    mem.onFlush = () => this.jc.fill(null);
+    mem.onFlush = () => this.clearJumpCache();
     mem.onFlushPage = (page) => { const b = jcBucket(page); this.jc.fill(null, b, b + JC_SLOTS); };
     cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
     cpu.hooks.softInterrupt = (vector, nextEip, eip) => {
@@ -137,6 +148,13 @@ export class CpuExec {
     return this.opts.nochain ? CF_NOCHAIN : 0;
   }
 
+  private clearJumpCache(): void {
+    const jc = this.jc, n = this.jcUsedN;
+    if (n > this.jcUsed.length) jc.fill(null);
+    else for (let i = 0; i < n; i++) jc[this.jcUsed[i]] = null;
+    this.jcUsedN = 0;
+  }
+
   private lookup(pc: number, csBase: number, flags: number, cflags: number): TranslationBlock {
     this.stats.lookups++;
     const h = jcBucket(pc >>> 12) | (((pc >>> 2) ^ (pc >>> 10)) & (JC_SLOTS - 1));
@@ -156,6 +174,10 @@ export class CpuExec {
       }
     }
     if (!tb) tb = this.translate(pc, csBase, flags, cflags, phys);
+    if (this.jc[h] === null) {
+      if (this.jcUsedN < this.jcUsed.length) this.jcUsed[this.jcUsedN] = h;
+      this.jcUsedN++;
+    }
     this.jc[h] = tb;
     return tb;
   }
@@ -281,34 +303,41 @@ export class CpuExec {
     return `${tb.physPc >>> 12}:${tb.pc >>> 12}:${tb.flags}:${tb.csBase}`;
   }
 
+  private unitGroup(key: string): UnitGroup {
+    let g = this.unitGroups.get(key);
+    if (!g) this.unitGroups.set(key, g = { key, unit: null, changes: 0, compiled: 0, ticks: 0 });
+    return g;
+  }
+
   /** Something a unit would include changed (a TB compiled, a link made): count it toward a rebuild. */
-  private unitChanged(tb: TranslationBlock): void {
+  private unitChanged(tb: TranslationBlock, compiled: boolean): void {
     if (!this.mayLoop(tb)) return;
-    const key = this.unitKey(tb);
-    this.unitChanges.set(key, (this.unitChanges.get(key) ?? 0) + 1);
+    const g = this.unitGroup(this.unitKey(tb));
+    g.changes++;
+    if (compiled) g.compiled++;
   }
 
   /**
    * Every UNIT_TICK dispatches of a wasm TB from the exec loop: (re)build its page's unit when
-   * the page has changed since, and (for a rebuild) once the unit has returned to the exec loop
-   * often enough to pay for compiling it again.
+   * the page has changed since the last build and its TBs have returned to the exec loop often
+   * enough to pay for compiling the unit (UNIT_BUILD_COST dispatches per member).
    */
   private unitTick(tb: TranslationBlock): void {
     if (tb.invalid || !this.mayLoop(tb)) return;
-    const key = this.unitKey(tb);
-    if (!this.unitChanges.get(key)) return;
-    const u = this.units.get(key);
-    if (u && tb.unit === u && ++u.ticks * 4 < u.members.length) return;
-    this.buildUnit(tb, key);
+    const g = this.unitGroups.get(this.unitKey(tb));
+    if (!g || !g.changes) return;
+    if (++g.ticks * UNIT_TICK < UNIT_BUILD_COST * Math.min(g.compiled, UNIT_MAX_TBS)) return;
+    this.buildUnit(tb, g);
   }
 
-  private buildUnit(tb: TranslationBlock, key: string): void {
-    const old = this.units.get(key);
-    if (old) this.dissolveUnit(old);
-    this.unitChanges.set(key, 0);
+  private buildUnit(tb: TranslationBlock, g: UnitGroup): void {
+    if (g.unit) this.dissolveUnit(g.unit);
+    g.changes = 0;
+    g.ticks = 0;
     const members = [...this.pageTbs.get(tb.physPc >>> 12) ?? []]
-      .filter(t => t.wasm && !t.invalid && t.ir && this.mayLoop(t) && this.unitKey(t) === key)
+      .filter(t => t.wasm && !t.invalid && t.ir && this.mayLoop(t) && this.unitKey(t) === g.key)
       .sort((a, b) => b.execCount - a.execCount).slice(0, UNIT_MAX_TBS);
+    g.compiled = members.length;
     if (members.length < 2) return;
     const index = new Map(members.map((m, i) => [m, i]));
     const spec = members.map((m, i) => ({
@@ -320,8 +349,8 @@ export class CpuExec {
     this.stats.compileMs += performance.now() - t0;
     this.stats.regions++;
     this.stats.regionTbs += members.length;
-    const unit: PageUnit = { key, members, ticks: 0 };
-    this.units.set(key, unit);
+    const unit: PageUnit = { group: g, members };
+    g.unit = unit;
     members.forEach((m, i) => {
       m.ownFn = m.fn;
       m.fn = fns[i];
@@ -329,7 +358,7 @@ export class CpuExec {
       m.unit = unit;
     });
     if (this.log.enabled('out_asm')) {
-      this.log.compiled(tb, `// WebAssembly page unit; op for op the same code as this JavaScript:\n${genRegionSource(spec, `unit_${key.replace(/:/g, '_')}`, tbTlbBase(tb))}`);
+      this.log.compiled(tb, `// WebAssembly page unit; op for op the same code as this JavaScript:\n${genRegionSource(spec, `unit_${g.key.replace(/:/g, '_')}`, tbTlbBase(tb))}`);
     }
   }
 
@@ -340,13 +369,13 @@ export class CpuExec {
       m.region = null;
       m.unit = null;
     }
-    if (this.units.get(u.key) === u) this.units.delete(u.key);
+    if (u.group.unit === u) u.group.unit = null;
   }
 
   /** A new direct link from `tb` to `nt`: a unit change, or (JavaScript) maybe a loop to make a region. */
   private linked(tb: TranslationBlock, nt: TranslationBlock): void {
     if (this.wasm) {
-      if (tb.wasm && nt.wasm && this.unitKey(tb) === this.unitKey(nt)) this.unitChanged(tb);
+      if (tb.wasm && nt.wasm && this.unitKey(tb) === this.unitKey(nt)) this.unitChanged(tb, false);
     } else if (nt.id <= tb.id && nt.fn !== null) {
       // A link back to an older TB closes a loop: make it a region.
       this.buildRegion(nt);
@@ -392,7 +421,7 @@ export class CpuExec {
     }
     this.stats.compileMs += performance.now() - t0;
     for (const t of live) {
-      if (this.wasm) this.unitChanged(t);
+      if (this.wasm) this.unitChanged(t, true);
       else this.buildRegion(t);
     }
     this.stats.tbsCompiled += live.length;
@@ -412,7 +441,7 @@ export class CpuExec {
     this.tbs.clear();
     this.pageTbs.clear();
     this.cpu.mem.codePages.fill(0);
-    this.jc.fill(null);
+    this.clearJumpCache();
     this.compileQueue = [];
     this.tbCount = 0;
     this.stats.flushes++;
@@ -634,7 +663,7 @@ export class CpuExec {
   private invalidateLinearPage(addr: number): void {
     const phys = debugPhys(this.cpu, addr);
     if (phys >= 0) this.invalidateRange(phys & ~0xfff, 4096);
-    this.jc.fill(null);
+    this.clearJumpCache();
   }
 
   /**

@@ -92,9 +92,19 @@ export class TranslationBlock {
  * in one function with an entry for each; exits between members stay inside it.
  */
 export interface PageUnit {
-  key: string;
+  group: UnitGroup;
   members: TranslationBlock[];
-  /** Unit checks since it was built (each after UNIT_TICK exec-loop dispatches of one member). */
+}
+
+/** The TBs that may form one page unit (by CpuExec.unitKey), and when to (re)build it. */
+export interface UnitGroup {
+  key: string;
+  unit: PageUnit | null;
+  /** TBs compiled and links made among them since the last build. */
+  changes: number;
+  /** TBs compiled (an estimate of the unit's size, hence of its compile cost). */
+  compiled: number;
+  /** Unit checks since the last build (each after UNIT_TICK exec-loop dispatches of one TB). */
   ticks: number;
 }
 

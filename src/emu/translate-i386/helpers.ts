@@ -537,9 +537,25 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
   const ac = (s[HFLAGS] & HF_AC) !== 0 && n > 1;
   const readsSrc = op === STR_MOVS || op === STR_LODS || op === STR_CMPS || op === STR_OUTS;
   let iters = 0;
+  const limit = cpu.singleStepping || (s[EFLAGS] & FLAG_TF) ? 1 : STRING_CHUNK;
+  // rep movs/stos forward in 32-bit addressing: whole runs within a page at a time (below).
+  const bulk = rep && !a16 && !ac && step > 0 && limit > 1 && (op === STR_MOVS || op === STR_STOS);
   for (;;) {
     const si = s[R_ESI] & amask, di = s[R_EDI] & amask;
     const src = srcBase + si | 0, dst = esBase + di | 0;
+    if (bulk) {
+      const k = bulkString(cpu, op, size, src, dst, Math.min(count >>> 0, limit - iters));
+      if (k > 0) {
+        if (op === STR_MOVS) s[R_ESI] = si + k * n;
+        s[R_EDI] = di + k * n;
+        count = (count - k) | 0;
+        s[R_ECX] = count;
+        iters += k;
+        if (count === 0) { s[EXTRA_INSNS] += iters - 1; return 0; }
+        if (iters >= limit) { s[EXTRA_INSNS] += iters - 1; return 1; }
+        continue;
+      }
+    }
     if (ac) {
       if (readsSrc) cpu.alignCheck(src, n, eip);
       if (op !== STR_LODS && op !== STR_OUTS) cpu.alignCheck(dst, n, eip);
@@ -582,8 +598,40 @@ function stringOp(cpu: X86Cpu, kind: number, eip: number): number {
     // A single-step (gdb's, or the guest's TF trap after each iteration) runs one iteration, and
     // so does an iteration that hit a guest breakpoint (its #DB trap comes before the next one);
     // otherwise a chunk at a time.
-    if (++iters >= (cpu.singleStepping || (s[EFLAGS] & FLAG_TF) || cpu.debugTrap ? 1 : STRING_CHUNK)) { s[EXTRA_INSNS] += iters - 1; return 1; }
+    if (++iters >= limit || cpu.debugTrap) { s[EXTRA_INSNS] += iters - 1; return 1; }
   }
+}
+
+/**
+ * Up to `max` iterations of a forward rep movs/stos at once, as long as source and destination
+ * stay within their pages and both pages have fast-path TLB entries (plain RAM: no code to
+ * protect, no watchpoint, no MMIO; the entries are those generated code uses). Returns how many
+ * iterations it did (0: do the next one the ordinary way). An overlapping forward copy with the
+ * destination above the source repeats a pattern, unlike a block move: done the ordinary way.
+ */
+function bulkString(cpu: X86Cpu, op: number, size: number, src: number, dst: number, max: number): number {
+  const mem = cpu.mem, n = 1 << size;
+  const half = mem.sysAccess ? 0 : mem.tlbBase;
+  const ew = mem.tlbW[half | (dst >>> 12)];
+  if ((ew & 0xfff) !== 0) return 0;
+  let k = Math.min(max, ((0x1000 - (dst & 0xfff)) / n) | 0);
+  const hd = (ew ^ dst) >>> 0;
+  if (op === STR_STOS) {
+    if (k <= 0 || (hd & (n - 1)) !== 0) return 0;
+    const v = cpu.s[R_EAX];
+    if (size === 0) mem.m8.fill(v, hd, hd + k);
+    else if (size === 1) mem.m16.fill(v, hd >>> 1, (hd >>> 1) + k);
+    else mem.m32.fill(v, hd >>> 2, (hd >>> 2) + k);
+    return k;
+  }
+  const er = mem.tlbR[half | (src >>> 12)];
+  if ((er & 0xfff) !== 0) return 0;
+  k = Math.min(k, ((0x1000 - (src & 0xfff)) / n) | 0);
+  if (k <= 0) return 0;
+  const hs = (er ^ src) >>> 0, len = k * n;
+  if (hd > hs && hd < hs + len) return 0;
+  mem.m8.copyWithin(hd, hs, hs + len);
+  return k;
 }
 
 // ---- sysenter / sysexit ----

@@ -113,6 +113,8 @@ export function translateTwoByte(c: DisasContext, op: number): void {
     case 0xa2: setNext(); c.helper('cpuid', []); return;
     case 0xae: { // group 15: fxsave fxrstor ldmxcsr stmxcsr / fences
       const m = c.modrm(); setNext();
+      // lfence/mfence/sfence order nothing here: no code (delay loops run lfence; rdtsc).
+      if (m.mod === 3 && m.reg >= 5) return;
       c.helper('fxgroup', [c.k(m.reg), m.mod === 3 ? c.k(-1) : m.addr, c.k(c.eip)]);
       return;
     }
