@@ -2,8 +2,8 @@
 // translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
-import { canSelfLoop, compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
-import { WasmBackend } from '../hostgen/wasmgen';
+import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible, TbFunction } from '../hostgen/jsgen';
+import { WasmBackend, WasmMember, WasmTb } from '../hostgen/wasmgen';
 import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
@@ -31,9 +31,9 @@ export type Backend = 'tiered' | 'js' | 'wasm' | 'interp';
 
 export interface ExecOptions {
   backend: Backend;
-  /** Executions after which a TB is compiled to JavaScript (tiered backend). */
+  /** Executions after which a TB is compiled (tiered backend). */
   hotThreshold: number;
-  /** TBs compiled per `new Function` call. */
+  /** TBs compiled together (one `new Function` call or wasm module). */
   compileBatch: number;
   /** Flush the whole cache beyond this many TBs. */
   maxTbs: number;
@@ -331,7 +331,6 @@ export class CpuExec {
   }
 
   private buildUnit(tb: TranslationBlock, g: UnitGroup): void {
-    if (g.unit) this.dissolveUnit(g.unit);
     g.changes = 0;
     g.ticks = 0;
     const members = [...this.pageTbs.get(tb.physPc >>> 12) ?? []]
@@ -339,6 +338,9 @@ export class CpuExec {
       .sort((a, b) => b.execCount - a.execCount).slice(0, UNIT_MAX_TBS);
     g.compiled = members.length;
     if (members.length < 2) return;
+    // Members of the current unit run its code: build from their own functions.
+    const own = (m: TranslationBlock) => m.unit ? m.ownFn : m.fn;
+    if (members.some(m => own(m) === null)) return;
     const index = new Map(members.map((m, i) => [m, i]));
     const spec = members.map((m, i) => ({
       ir: m.ir!,
@@ -347,29 +349,38 @@ export class CpuExec {
     const t0 = performance.now();
     const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb), entries: members.length }])[0];
     this.stats.compileMs += performance.now() - t0;
+    this.installUnit(g, members, fns, spec);
+  }
+
+  /** The new unit replaces the group's old one (whose members not in the new one go back to their own code). */
+  private installUnit(g: UnitGroup, members: TranslationBlock[], fns: TbFunction[], spec: WasmMember[]): void {
+    const old = g.unit;
+    if (old) for (const m of old.members) if (m.unit === old && !members.includes(m)) this.leaveUnit(m);
     this.stats.regions++;
     this.stats.regionTbs += members.length;
     const unit: PageUnit = { group: g, members };
     g.unit = unit;
     members.forEach((m, i) => {
-      m.ownFn = m.fn;
+      if (m.unit === null) m.ownFn = m.fn;
       m.fn = fns[i];
       m.region = members;
       m.unit = unit;
     });
     if (this.log.enabled('out_asm')) {
-      this.log.compiled(tb, `// WebAssembly page unit; op for op the same code as this JavaScript:\n${genRegionSource(spec, `unit_${g.key.replace(/:/g, '_')}`, tbTlbBase(tb))}`);
+      this.log.compiled(members[0], `// WebAssembly page unit; op for op the same code as this JavaScript:\n${genRegionSource(spec, `unit_${g.key.replace(/:/g, '_')}`, tbTlbBase(members[0]))}`);
     }
   }
 
   private dissolveUnit(u: PageUnit): void {
-    for (const m of u.members) {
-      if (m.unit !== u) continue;
-      m.fn = m.ownFn;
-      m.region = null;
-      m.unit = null;
-    }
+    for (const m of u.members) if (m.unit === u) this.leaveUnit(m);
     if (u.group.unit === u) u.group.unit = null;
+  }
+
+  /** A member goes back to its own function. */
+  private leaveUnit(m: TranslationBlock): void {
+    m.fn = m.ownFn;
+    m.region = null;
+    m.unit = null;
   }
 
   /** A new direct link from `tb` to `nt`: a unit change, or (JavaScript) maybe a loop to make a region. */
@@ -390,42 +401,42 @@ export class CpuExec {
     const live = batch.filter(t => !t.invalid && !t.fn && t.ir);
     if (!live.length) return;
     const t0 = performance.now();
-    const js = this.wasm ? [] : live;
-    const wasm = this.wasm ? live : [];
-    if (js.length) {
-      const sources = js.map(t => genFunctionSource(t.ir!, tbName(t), tbTlbBase(t), this.mayLoop(t)));
+    this.stats.compileBatches++;
+    if (!this.wasm) {
+      const sources = live.map(t => genFunctionSource(t.ir!, tbName(t), tbTlbBase(t), this.mayLoop(t)));
       const fns = compileBatch(this.env, sources, mulhu, mulhs);
-      js.forEach((t, i) => {
+      live.forEach((t, i) => {
         t.fn = fns[i];
         this.log.compiled(t, sources[i]);
+        this.buildRegion(t);
       });
+      this.stats.tbsCompiled += live.length;
+      this.stats.compileMs += performance.now() - t0;
+      return;
     }
-    if (wasm.length) {
-      // A TB that jumps back to its own start iterates inside its function (a loop of one member).
-      const specs = wasm.map(t => {
-        const ir = t.ir!, self = this.mayLoop(t);
-        const next: [number, number] = [self && (ir.loopSlots & 1) ? 0 : -1, self && (ir.loopSlots & 2) ? 0 : -1];
-        return { members: [{ ir, next }], tlbBase: tbTlbBase(t) };
-      });
-      const fns = this.wasm!.compile(specs).map(e => e[0]);
-      wasm.forEach((t, i) => {
-        t.fn = fns[i];
-        t.wasm = true;
-        if (this.log.enabled('out_asm')) {
-          const members = specs[i].members;
-          const js = members[0].next.some(n => n >= 0) ? genRegionSource(members, tbName(t), tbTlbBase(t)) : genFunctionSource(t.ir!, tbName(t), tbTlbBase(t));
-          this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${js}`);
-        }
-      });
-      this.stats.tbsWasm += wasm.length;
-    }
+    // A TB that jumps back to its own start iterates inside its function (a loop of one member).
+    const specs = live.map(t => {
+      const ir = t.ir!, self = this.mayLoop(t);
+      const next: [number, number] = [self && (ir.loopSlots & 1) ? 0 : -1, self && (ir.loopSlots & 2) ? 0 : -1];
+      return { members: [{ ir, next }], tlbBase: tbTlbBase(t) };
+    });
+    this.installWasm(live, specs, this.wasm.compile(specs));
     this.stats.compileMs += performance.now() - t0;
-    for (const t of live) {
-      if (this.wasm) this.unitChanged(t, true);
-      else this.buildRegion(t);
-    }
-    this.stats.tbsCompiled += live.length;
-    this.stats.compileBatches++;
+  }
+
+  private installWasm(tbs: TranslationBlock[], specs: WasmTb[], fns: TbFunction[][]): void {
+    tbs.forEach((t, i) => {
+      t.fn = fns[i][0];
+      t.wasm = true;
+      this.stats.tbsWasm++;
+      this.stats.tbsCompiled++;
+      this.unitChanged(t, true);
+      if (this.log.enabled('out_asm')) {
+        const members = specs[i].members;
+        const js = members[0].next.some(n => n >= 0) ? genRegionSource(members, tbName(t), tbTlbBase(t)) : genFunctionSource(t.ir!, tbName(t), tbTlbBase(t));
+        this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${js}`);
+      }
+    });
   }
 
   private flushCompileQueue(): void {

@@ -13,7 +13,16 @@ export class ByteWriter {
     this.buf[this.length++] = b;
   }
 
-  bytes(bs: ArrayLike<number>): void { for (let i = 0; i < bs.length; i++) this.byte(bs[i]); }
+  bytes(bs: ArrayLike<number>): void {
+    if (this.length + bs.length > this.buf.length) {
+      const n = new Uint8Array(Math.max(this.buf.length * 2, this.length + bs.length));
+      n.set(this.buf);
+      this.buf = n;
+    }
+    if (bs instanceof Uint8Array) this.buf.set(bs, this.length);
+    else for (let i = 0; i < bs.length; i++) this.buf[this.length + i] = bs[i];
+    this.length += bs.length;
+  }
 
   /** Unsigned LEB128 (u32). */
   u32(v: number): void {

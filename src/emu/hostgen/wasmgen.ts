@@ -7,7 +7,7 @@
 // globals are wasm locals, loaded on entry and stored back before every exit and before every
 // call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
-import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc } from '../tcg/ir';
+import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
 import { ByteWriter } from './wasm-writer';
 import { hasImpureCalls, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
@@ -77,6 +77,13 @@ class BodyGen {
   private readonly w = new ByteWriter();
   private readonly globals: number[];
   private readonly globalLocal = new Map<number, number>();
+  /**
+   * Globals that may differ from the state memory here: only these are stored back before an
+   * exit or a call that may fault. A straight TB marks a global when it writes it (a monotone
+   * set: a write on a branch not taken only costs a store); a loop marks every global it writes
+   * anywhere, since a member may start after any other.
+   */
+  private readonly dirty = new Set<number>();
   private readonly temps: number;
   private readonly localA: number;
   private readonly localE: number;
@@ -91,6 +98,14 @@ class BodyGen {
   constructor(private readonly members: WasmMember[], private readonly tlbBase: number, private readonly layout: WasmLayout,
     private readonly helperFunc: (hi: number, nargs: number) => number, helperParams = -1) {
     this.looping = members.length > 1 || members[0].next.some(n => n >= 0);
+    if (this.looping) {
+      for (const { ir } of members) {
+        for (const o of ir.ops) {
+          const { nout } = opShape(o);
+          if (nout && o.args[0] >= 0 && o.args[0] < GLOBAL_LIMIT) this.dirty.add(o.args[0]);
+        }
+      }
+    }
     const params = helperParams >= 0 ? 0 : this.looping ? 2 : 1;
     this.localM = 1;
     this.globals = usedGlobals(members.map(m => m.ir));
@@ -111,13 +126,17 @@ class BodyGen {
   private get(t: number): void {
     if (t >= CONST_BASE) this.k(this.f.constValue(t)); else this.lget(this.local(t));
   }
-  private set(t: number): void { this.lset(this.local(t)); }
+  private set(t: number): void {
+    if (t < GLOBAL_LIMIT) this.dirty.add(t);
+    this.lset(this.local(t));
+  }
   private op(b: number): void { this.w.byte(b); }
   private k(v: number): void { this.w.byte(W.i32_const); this.w.s32(v); }
   private mem(opcode: number, align: number, offset: number): void { this.w.byte(opcode); this.w.u32(align); this.w.u32(offset); }
 
   private sync(): void {
     for (const g of this.globals) {
+      if (!this.dirty.has(g)) continue;
       this.k(0);
       this.lget(this.globalLocal.get(g)!);
       this.mem(W.i32_store, 2, this.layout.state + g * 4);
@@ -428,11 +447,15 @@ export class WasmBackend {
   /** Each function's entry points (one for a TB, `entries` for a loop). */
   compile(tbs: WasmTb[]): TbFunction[][] {
     const { bytes, helpers } = this.encode(tbs);
+    return this.instantiate(new WebAssembly.Module(bytes), helpers, tbs);
+  }
+
+  private instantiate(mod: WebAssembly.Module, helpers: { hi: number; nargs: number }[], tbs: WasmTb[]): TbFunction[][] {
     const e: Record<string, unknown> = {
       m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow, count: this.env.count, pending: this.env.pending,
     };
     for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(bytes), { e: e as WebAssembly.ModuleImports });
+    const inst = new WebAssembly.Instance(mod, { e: e as WebAssembly.ModuleImports });
     return tbs.map((t, i) => Array.from({ length: t.entries ?? 1 }, (_, m) => inst.exports[`f${i}_${m}`] as unknown as TbFunction));
   }
 }
