@@ -1,6 +1,6 @@
-// Self-looping TBs and regions (tier 3) must not change what the guest computes, nor the
-// instruction count: the JavaScript backend with chaining (loops and regions on) against the
-// IR interpreter (one TB per step, no loops), for whole guest runs.
+// Self-looping TBs, regions and page units (tier 3) must not change what the guest computes,
+// nor the instruction count: the JavaScript backend (loops and regions) and the wasm backend
+// (loops and page units) against the IR interpreter (one TB per step, no loops), whole runs.
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -27,20 +27,24 @@ function run(kernel: string, backend: Backend): { out: string; insns: number; re
   return { out: Buffer.from(out).toString(), insns: m.exec.insns, regions: m.exec.stats.regions, regs: Array.from(m.cpu.s.slice(0, 9)) };
 }
 
-describe('self-loops and regions', function () {
-  this.timeout(120000);
-  let regions = 0;
+describe('self-loops, regions (JavaScript) and page units (WebAssembly)', function () {
+  this.timeout(180000);
+  const regions = { js: 0, wasm: 0 };
   for (const kernel of ['smc', 'alu', 'string', 'bitops', 'muldiv']) {
     it(`${kernel}: same output, registers and instruction count as the interpreter`, () => {
-      const js = run(kernel, 'js'), interp = run(kernel, 'interp');
-      expect(js.out).to.contain('PASS');
-      expect(js.out).to.equal(interp.out);
-      expect(js.insns).to.equal(interp.insns);
-      expect(js.regs).to.deep.equal(interp.regs);
-      regions += js.regions;
+      const interp = run(kernel, 'interp');
+      for (const backend of ['js', 'wasm'] as const) {
+        const r = run(kernel, backend);
+        expect(r.out, backend).to.contain('PASS');
+        expect(r.out, backend).to.equal(interp.out);
+        expect(r.insns, backend).to.equal(interp.insns);
+        expect(r.regs, backend).to.deep.equal(interp.regs);
+        regions[backend] += r.regions;
+      }
     });
   }
-  it('regions formed in these guests (so the comparison covered them)', () => {
-    expect(regions).to.be.above(0);
+  it('regions and units formed in these guests (so the comparison covered them)', () => {
+    expect(regions.js).to.be.above(0);
+    expect(regions.wasm).to.be.above(0);
   });
 });
