@@ -44,7 +44,8 @@ async function runTcg86(backend: Backend): Promise<void> {
   report(`tcg86 (${backend})`, clock.times, secs, status);
   console.log(`  CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s; ${(m.exec.insns / 1e9).toFixed(2)} G guest instructions, ${(m.exec.insns / secs / 1e6).toFixed(0)} MIPS;`
     + ` ${(100 * st.insnsInterp / m.exec.insns).toFixed(1)}% of them interpreted`);
-  console.log(`  translation ${(st.translateMs / 1000).toFixed(2)} s (${st.tbsTranslated} TBs), JavaScript generation + compilation ${(st.compileMs / 1000).toFixed(2)} s (${st.tbsCompiled} TBs),`
+  console.log(`  translation ${(st.translateMs / 1000).toFixed(2)} s (${st.tbsTranslated} TBs), code generation + compilation ${(st.compileMs / 1000).toFixed(2)} s`
+    + ` (${st.tbsCompiled} TBs, ${st.tbsWasm} of them to WebAssembly; ${st.regions} regions/page units of ${st.regionTbs} TBs),`
     + ` the rest (execution, devices) ${(secs - (st.translateMs + st.compileMs) / 1000).toFixed(2)} s`);
   if (process.env.BENCH_JIT) console.log(st.describe().replace(/^/gm, '  '));
 }

@@ -151,7 +151,7 @@ export class Lockstep {
     if (c.count !== target.count) c.log(1, `replay: hit #${target.hits} after ${c.count} instructions, ${target.count} the first time`);
     const d = c.comparer!.diff(t, q);
     if (!isEmpty(d)) {
-      const irq = await c.mayInterrupt(t, q);
+      const irq = await c.mayHaveInterrupted(t, q);
       await c.diverged('checkpoint', d, null, [t, q], null, `restarted and replayed to hit #${target.hits} (instruction ${target.count}) with breakpoints ` +
         `only where the journal needs them, the machines arrive with a difference they did not have the first time: ${irq ? 'interrupt timing differs'
           : 'with fewer breakpoints tcg86 runs more of this code in multi-instruction blocks, and those differ'}`, irq);

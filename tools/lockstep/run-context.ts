@@ -40,6 +40,8 @@ export class RunContext {
   replaying = false;
   /** A compared step saw EFLAGS.IF set since this was last cleared (see mayInterrupt). */
   sawIf = false;
+  /** Some state read in this run had EFLAGS.IF set (see mayInterrupt). */
+  everIf = false;
   private readonly history: number[] = [];
   readonly t0 = Date.now();
 
@@ -57,6 +59,20 @@ export class RunContext {
    */
   async mayInterrupt(...states: CpuState[]): Promise<boolean> {
     if (!this.sawIf && !interruptible(...states)) return false;
+    return this.irqUnmasked();
+  }
+
+  /**
+   * The same question for a replay from the start of the run: interrupts may have come anywhere
+   * on the way if IF was ever seen set in this run (a replay runs the code between breakpoints in
+   * longer blocks, so an interrupt can land at another instruction boundary).
+   */
+  async mayHaveInterrupted(...states: CpuState[]): Promise<boolean> {
+    if (!this.everIf && !interruptible(...states)) return false;
+    return this.irqUnmasked();
+  }
+
+  private async irqUnmasked(): Promise<boolean> {
     if (this.p.t.rsp.closed) return true;
     const imr = /pic0:.*?imr=([0-9a-f]{2})/.exec(await this.p.t.monitor('info pic'));
     return !imr || imr[1] !== 'ff';
@@ -85,6 +101,7 @@ export class RunContext {
 
   /** Memory was read for the stack pointer before; read again if the stack grew past the slack. */
   async coverFresh(states: [CpuState, CpuState], used: Range[]): Promise<[CpuState, CpuState]> {
+    if (interruptible(...states)) this.everIf = true;
     const fresh = this.rangesNear(states[0], states[1]);
     if (JSON.stringify(fresh) === JSON.stringify(used)) return states;
     const [t, q] = await Promise.all([this.p.t.readState(fresh), this.p.q.readState(fresh)]);

@@ -34,7 +34,7 @@ export class ExecStats {
     return [
       `TBs translated        ${this.tbsTranslated}`,
       `TBs compiled          ${this.tbsCompiled} (in ${this.compileBatches} batches; ${this.tbsWasm} to WebAssembly, the rest to JavaScript)`,
-      `regions (loops)       ${this.regions} (${this.regionTbs} TBs)`,
+      `regions, page units   ${this.regions} (${this.regionTbs} TBs; JavaScript regions, or wasm page units)`,
       `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
       `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,
       `TB flushes            ${this.flushes}`,
