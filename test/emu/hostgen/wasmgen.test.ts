@@ -2,10 +2,11 @@
 // condition of setcond/movcond/brcond, and loads/stores of each memop on the TLB fast path and
 // through the slow path, over edge-case operands.
 import { expect } from 'chai';
-import { WasmBackend } from '../../../src/emu/hostgen/wasmgen';
+import { WasmBackend, WasmMember } from '../../../src/emu/hostgen/wasmgen';
 import { assemble, interpret } from '../../../src/emu/tcg/interp';
 import { Cond, HelperInfo, IrFunc, MemOp, Opc } from '../../../src/emu/tcg/ir';
 import { HELPERS, H } from '../../../src/emu/translate-i386/helpers';
+import { EXTRA_INSNS } from '../../../src/emu/translate-i386/state';
 import { X86Cpu } from '../../../src/emu/translate-i386/cpu';
 import { Memory } from '../../../src/emu/translate-i386/mmu';
 
@@ -127,5 +128,75 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       }
     }
     agree(cases, undefined, helpers);
+  });
+
+  describe('loops over several TBs (page units)', () => {
+    // Member 0: A -= 1; A != 0 ? exit 0 (to member 1) : exit 1 (leaves). Member 1: B += 1, then a
+    // load from 0x400 (the slow path when the TLB entry is invalid); exit 0 back to member 0.
+    // One instruction each, so the extra-instruction word counts completed members.
+    function members(): WasmMember[] {
+      const m0 = new IrFunc([], []);
+      m0.insnStart(0x1000);
+      m0.emit(Opc.sub, A, A, m0.const(1));
+      const l = m0.newLabel();
+      m0.brcond(Cond.eq, A, m0.const(0), l);
+      m0.exit(0);
+      m0.setLabel(l);
+      m0.exit(1);
+      const m1 = new IrFunc([], []);
+      m1.insnStart(0x1010);
+      m1.emit(Opc.add, B, B, m1.const(1));
+      m1.emit(Opc.ld, C, m1.const(0x400), MemOp.U32);
+      m1.exit(0);
+      return [{ ir: m0, next: [1, -1] }, { ir: m1, next: [0, -1] }];
+    }
+    function unit(ldSlow?: (a: number, m: number, e: number) => number) {
+      const mem = new Memory(1 << 16);
+      const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
+      const wasm = new WasmBackend({
+        memory: mem.wasm!, layout: mem.layout, ldSlow: ldSlow ?? ((a, m, e) => mem.ld(a, m, e)), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
+        helpers: [], ctx: cpu, count: () => undefined, pending: () => 0,
+      });
+      const fns = wasm.compile([{ members: members(), tlbBase: 0, entries: 2 }])[0];
+      mem.tlbR[0] = 0; // page 0 on the fast path
+      mem.m32[0x100] = 77;
+      return { s: cpu.s, mem, fns };
+    }
+
+    it('runs member to member until an exit leaves, counting the members it completed before', () => {
+      const { s, fns } = unit();
+      s[A] = 10; s[B] = 0;
+      const r = fns[0](1000);
+      expect(~r, 'left from member 0 through exit 1').to.equal((0 << 2) | 1);
+      expect([s[A], s[B], s[C]]).to.deep.equal([0, 9, 77]);
+      expect(s[EXTRA_INSNS], 'members completed before the last one').to.equal(18);
+    });
+
+    it('enters at any member', () => {
+      const { s, fns } = unit();
+      s[A] = 3; s[B] = 0;
+      const r = fns[1](1000);
+      expect(~r).to.equal((0 << 2) | 1);
+      expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([0, 3, 5]);
+    });
+
+    it('stops where one TB at a time would: when the run has no instruction left after this one', () => {
+      const { s, fns } = unit();
+      s[A] = 100; s[B] = 0;
+      const r = fns[0](5);
+      // Members 0,1,0,1 completed (4 extra), the fifth (member 0) returns through exit 0: 5 in all.
+      expect(~r).to.equal((0 << 2) | 0);
+      expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([97, 2, 4]);
+    });
+
+    it('a fault in a slow path leaves the globals and the completed members counted', () => {
+      const fault = new Error('fault');
+      const { s, mem, fns } = unit(() => { throw fault; });
+      mem.tlbR[0] = -1; // no TLB entry: the load takes the slow path, which faults
+      s[A] = 10; s[B] = 0;
+      expect(() => fns[0](1000)).to.throw(fault);
+      // Member 0 completed once, member 1 faulted after writing B (its store back came first).
+      expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([9, 1, 1]);
+    });
   });
 });
