@@ -453,6 +453,7 @@ export class CpuExec {
     this.pageTbs.clear();
     this.cpu.mem.codePages.fill(0);
     this.clearJumpCache();
+    this.unitGroups.clear();
     this.compileQueue = [];
     this.tbCount = 0;
     this.stats.flushes++;
