@@ -23,7 +23,7 @@ export async function comparedStep(c: RunContext, t: CpuState, q: CpuState, arri
   const { stops, states } = await c.p.stepBoth(t, q, used);
   if (!states) return ended(c, stops, [t, q]);
   let [nt, nq] = await c.coverFresh(states, used);
-  if (interruptible(q, nq)) c.sawIf = true;
+  if (interruptible(q, nq)) c.sawIf = c.everIf = true;
   if (arrive && (await arrive(nq))) [nt, nq] = await c.readBoth(nt, nq);
   [nt, nq] = await leewayMemory(c, eip, q, nt, nq);
   const d = c.comparer!.diff(nt, nq);
@@ -83,7 +83,7 @@ async function overHlt(c: RunContext, t: CpuState, q: CpuState, eip: number): Pr
   if (here) await bp([eip], true);
   const [nt, nq] = await c.readBoth(t, q, true);
   const ran = Math.max(1, (counterOf(nt) ?? c.count + 1) - c.count);
-  c.sawIf = true;
+  c.sawIf = c.everIf = true;
   const d = c.comparer!.diff(nt, nq);
   if (isEmpty(d)) return { kind: 'ok', t: nt, q: nq, insns: ran, resynced: false };
   await c.diverged('instruction', d, [t, q], [nt, nq], await decode(c, eip),

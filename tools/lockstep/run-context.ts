@@ -40,7 +40,7 @@ export class RunContext {
   replaying = false;
   /** A compared step saw EFLAGS.IF set since this was last cleared (see mayInterrupt). */
   sawIf = false;
-  /** Some state read in this run had EFLAGS.IF set (see mayInterrupt). */
+  /** Some state read in this run had EFLAGS.IF set, or a step went over hlt (see mayHaveInterrupted). */
   everIf = false;
   private readonly history: number[] = [];
   readonly t0 = Date.now();
@@ -64,12 +64,17 @@ export class RunContext {
 
   /**
    * The same question for a replay from the start of the run: interrupts may have come anywhere
-   * on the way if IF was ever seen set in this run (a replay runs the code between breakpoints in
-   * longer blocks, so an interrupt can land at another instruction boundary).
+   * on the way if IF was ever seen set in this run, or if tcg86 delivered any (a replay runs the
+   * code between breakpoints in longer blocks, so an interrupt can land at another instruction
+   * boundary).
    */
   async mayHaveInterrupted(...states: CpuState[]): Promise<boolean> {
-    if (!this.everIf && !interruptible(...states)) return false;
-    return this.irqUnmasked();
+    if (this.everIf || interruptible(...states)) return this.irqUnmasked();
+    // IF may have been set only between the states read (sti; hlt; cli): ask both whether they
+    // delivered any hardware interrupt (`info irq` counts them per line, QEMU's and ours).
+    if (this.p.t.rsp.closed || this.p.q.rsp.closed) return true;
+    const counts = await Promise.all([this.p.t.monitor('info irq'), this.p.q.monitor('info irq')]);
+    return counts.some((text) => /^\s*\d+: *[1-9]/m.test(text));
   }
 
   private async irqUnmasked(): Promise<boolean> {
