@@ -12,7 +12,8 @@ export const TB_LIST_LIMIT = 20;
 
 export function infoJit(exec: CpuExec): string[] {
   const o = exec.opts;
-  const backend = o.backend === 'tiered' ? `tiered (IR interpreter, JavaScript after ${o.hotThreshold} runs, ${o.compileBatch} TBs per batch)` : o.backend;
+  const then = exec.compilesToWasm() ? 'WebAssembly and page units' : 'JavaScript and regions';
+  const backend = o.backend === 'tiered' ? `tiered (IR interpreter, then ${then} after ${o.hotThreshold} runs, ${o.compileBatch} TBs per batch)` : o.backend;
   return [
     'Translation buffer state:',
     `TB count              ${exec.tbCountNow()} (flush beyond ${o.maxTbs})`,

@@ -104,7 +104,7 @@ describe('monitor: translated blocks', function () {
     const l = outLines(await f.run('info jit'));
     expect(l[0]).to.equal('Translation buffer state:');
     expect(l[1]).to.equal(`TB count              ${f.machine.exec.tbCountNow()} (flush beyond 30000)`);
-    expect(l[2]).to.match(/^backend {15}tiered \(IR interpreter, JavaScript after 40 runs/);
+    expect(l[2]).to.match(/^backend {15}tiered \(IR interpreter, then WebAssembly and page units after 40 runs/);
     expect(l.slice(3)).to.deep.equal(f.debug.stats.describe().split('\n'));
   });
 

@@ -393,6 +393,9 @@ export class CpuExec {
     }
   }
 
+  /** Compiled code is WebAssembly (tiered and wasm backends, with a WebAssembly.Memory), else JavaScript. */
+  compilesToWasm(): boolean { return this.wasm !== null; }
+
   /** The js and wasm backends compile each TB when it is translated (no IR interpreter). */
   private compilesAtOnce(): boolean { return this.opts.backend === 'js' || this.opts.backend === 'wasm'; }
 
