@@ -2,8 +2,8 @@
 // translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
-import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible, TbFunction } from '../hostgen/jsgen';
-import { WasmBackend, WasmMember, WasmTb } from '../hostgen/wasmgen';
+import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
+import { isLoop, WasmBackend } from '../hostgen/wasmgen';
 import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
@@ -338,9 +338,6 @@ export class CpuExec {
       .sort((a, b) => b.execCount - a.execCount).slice(0, UNIT_MAX_TBS);
     g.compiled = members.length;
     if (members.length < 2) return;
-    // Members of the current unit run its code: build from their own functions.
-    const own = (m: TranslationBlock) => m.unit ? m.ownFn : m.fn;
-    if (members.some(m => own(m) === null)) return;
     const index = new Map(members.map((m, i) => [m, i]));
     const spec = members.map((m, i) => ({
       ir: m.ir!,
@@ -349,11 +346,7 @@ export class CpuExec {
     const t0 = performance.now();
     const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb), entries: members.length }])[0];
     this.stats.compileMs += performance.now() - t0;
-    this.installUnit(g, members, fns, spec);
-  }
-
-  /** The new unit replaces the group's old one (whose members not in the new one go back to their own code). */
-  private installUnit(g: UnitGroup, members: TranslationBlock[], fns: TbFunction[], spec: WasmMember[]): void {
+    // The new unit replaces the old one, whose members not in the new one go back to their own code.
     const old = g.unit;
     if (old) for (const m of old.members) if (m.unit === old && !members.includes(m)) this.leaveUnit(m);
     this.stats.regions++;
@@ -423,12 +416,9 @@ export class CpuExec {
       const next: [number, number] = [self && (ir.loopSlots & 1) ? 0 : -1, self && (ir.loopSlots & 2) ? 0 : -1];
       return { members: [{ ir, next }], tlbBase: tbTlbBase(t) };
     });
-    this.installWasm(live, specs, this.wasm.compile(specs));
+    const fns = this.wasm.compile(specs);
     this.stats.compileMs += performance.now() - t0;
-  }
-
-  private installWasm(tbs: TranslationBlock[], specs: WasmTb[], fns: TbFunction[][]): void {
-    tbs.forEach((t, i) => {
+    live.forEach((t, i) => {
       t.fn = fns[i][0];
       t.wasm = true;
       this.stats.tbsWasm++;
@@ -436,7 +426,7 @@ export class CpuExec {
       this.unitChanged(t, true);
       if (this.log.enabled('out_asm')) {
         const members = specs[i].members;
-        const js = members[0].next.some(n => n >= 0) ? genRegionSource(members, tbName(t), tbTlbBase(t)) : genFunctionSource(t.ir!, tbName(t), tbTlbBase(t));
+        const js = isLoop(members) ? genRegionSource(members, tbName(t), tbTlbBase(t)) : genFunctionSource(t.ir!, tbName(t), tbTlbBase(t));
         this.log.compiled(t, `// WebAssembly; op for op the same code as this JavaScript:\n${js}`);
       }
     });

@@ -80,7 +80,7 @@ export const hasImpureCalls = (f: IrFunc): boolean =>
   f.ops.some(o => o.op === Opc.call && !(f.helpers[o.args[o.args.length - 1]].flags & CallFlags.PURE));
 /** A TB that jumps back to its own start and calls no helper may iterate inside its function. */
 export function canSelfLoop(f: IrFunc): boolean { return f.loopSlots !== 0 && !hasCalls(f); }
-const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
+export const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
 
 /** The statements of one TB (labelled blocks for its forward branches), ending with its fall-through exit. */
 function emitBody(b: BodyCtx): void {

@@ -4,21 +4,21 @@ export class ByteWriter {
   private buf: Uint8Array<ArrayBuffer> = new Uint8Array(1024);
   length = 0;
 
+  /** Room for `n` more bytes. */
+  private ensure(n: number): void {
+    if (this.length + n <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.length + n));
+    grown.set(this.buf);
+    this.buf = grown;
+  }
+
   byte(b: number): void {
-    if (this.length === this.buf.length) {
-      const n = new Uint8Array(this.buf.length * 2);
-      n.set(this.buf);
-      this.buf = n;
-    }
+    this.ensure(1);
     this.buf[this.length++] = b;
   }
 
   bytes(bs: ArrayLike<number>): void {
-    if (this.length + bs.length > this.buf.length) {
-      const n = new Uint8Array(Math.max(this.buf.length * 2, this.length + bs.length));
-      n.set(this.buf);
-      this.buf = n;
-    }
+    this.ensure(bs.length);
     if (bs instanceof Uint8Array) this.buf.set(bs, this.length);
     else for (let i = 0; i < bs.length; i++) this.buf[this.length + i] = bs[i];
     this.length += bs.length;

@@ -9,7 +9,7 @@
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
 import { ByteWriter } from './wasm-writer';
-import { hasImpureCalls, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
+import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
 export interface WasmLayout { tlbR: number; tlbW: number; state: number; /** the extra-instructions word */ extra: number }
@@ -64,7 +64,8 @@ const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_PENDING = 3, IMPORT
 /** One TB of a function: its IR and, for exits 0 and 1, the member they lead to (-1: leave). */
 export interface WasmMember { ir: IrFunc; next: [number, number] }
 
-const insnCount = (f: IrFunc): number => f.ops.filter(o => o.op === Opc.insn_start).length;
+/** A function of several members, or of one that leads to itself, loops (and has a `member` param). */
+export const isLoop = (members: WasmMember[]): boolean => members.length > 1 || members[0].next.some(n => n >= 0);
 
 /**
  * Emits one function: a single TB, or a loop over several (a region, or a TB that loops on
@@ -97,7 +98,7 @@ class BodyGen {
   /** `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments. */
   constructor(private readonly members: WasmMember[], private readonly tlbBase: number, private readonly layout: WasmLayout,
     private readonly helperFunc: (hi: number, nargs: number) => number, helperParams = -1) {
-    this.looping = members.length > 1 || members[0].next.some(n => n >= 0);
+    this.looping = isLoop(members);
     if (this.looping) {
       for (const { ir } of members) {
         for (const o of ir.ops) {

@@ -39,26 +39,19 @@ export function ccComputeAllIr(): { f: IrFunc; result: Temp } {
     const a = add ? f.xor(f.xor(s1, src), k(-1)) : f.xor(s1, src);
     f.mov(of, flagIf(f.and(f.and(a, f.xor(s1, dst)), sign), FLAG_OF));
   };
-  when((CcOp.ADD - 1) / 3, () => {
-    const s1 = f.and(f.sub(dst, src), mask);
-    f.mov(cf, f.setcond(Cond.ltu, d, srcM));
-    arith(s1, true);
-  });
-  when((CcOp.ADC - 1) / 3, () => {
-    const s1 = f.and(f.sub(f.sub(dst, src), src2), mask);
-    f.mov(cf, f.movcond(Cond.ne, src2, k(0), f.setcond(Cond.leu, d, srcM), f.setcond(Cond.ltu, d, srcM)));
-    arith(s1, true);
-  });
-  when((CcOp.SUB - 1) / 3, () => {
-    const s1 = f.and(f.add(dst, src), mask);
-    f.mov(cf, f.setcond(Cond.ltu, s1, srcM));
-    arith(s1, false);
-  });
-  when((CcOp.SBB - 1) / 3, () => {
-    const s1 = f.and(f.add(f.add(dst, src), src2), mask);
-    f.mov(cf, f.movcond(Cond.ne, src2, k(0), f.setcond(Cond.leu, s1, srcM), f.setcond(Cond.ltu, s1, srcM)));
-    arith(s1, false);
-  });
+  // ADD/ADC/SUB/SBB: s1 is the first operand, recovered from the result; CF compares the result
+  // (add) or s1 (sub) with the second operand, "or equal" when a carry came in.
+  for (const [op, add, carry] of [[CcOp.ADD, true, false], [CcOp.ADC, true, true], [CcOp.SUB, false, false], [CcOp.SBB, false, true]] as const) {
+    when((op - 1) / 3, () => {
+      let s1 = add ? f.sub(dst, src) : f.add(dst, src);
+      if (carry) s1 = add ? f.sub(s1, src2) : f.add(s1, src2);
+      s1 = f.and(s1, mask);
+      const x = add ? d : s1;
+      const below = f.setcond(Cond.ltu, x, srcM);
+      f.mov(cf, carry ? f.movcond(Cond.ne, src2, k(0), f.setcond(Cond.leu, x, srcM), below) : below);
+      arith(s1, add);
+    });
+  }
   when((CcOp.INC - 1) / 3, () => {
     f.mov(cf, f.andi(src, 1));
     f.mov(af, f.andi(f.xor(f.xor(dst, f.addi(dst, -1)), k(1)), 0x10));
