@@ -7,7 +7,8 @@ import { X86Cpu } from '../../emu/translate-i386/cpu';
 import { Memory } from '../../emu/translate-i386/mmu';
 import { DESC_B, DESC_G, EFLAGS, EIP, R_EAX, R_EBX, R_ESI, GDTR_BASE, GDTR_LIMIT, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, CR0, CR0_ET, CR0_PE } from '../../emu/translate-i386/state';
 import { Clock, IoBus, MachineControl } from './bus';
-import { DebugConsoleE9, IsaDebugExit, Kbc8042, Port80, Port92 } from './debug-ports';
+import { DebugConsoleE9, IsaDebugExit, Port80, Port92 } from './debug-ports';
+import { Kbc8042 } from './kbc8042';
 import { isBzImage, loadBzImage, BOOT_CS, BOOT_DS } from './bzimage';
 import { loadMultiboot, MultibootModule } from './multiboot';
 import { PicPair } from './pic8259';
@@ -84,7 +85,7 @@ export class PcMachine implements MachineControl, Clock {
     this.mem = new Memory(opts.ramBytes);
     this.cpu = new X86Cpu(this.mem, this.io);
     this.exec = new CpuExec(this.cpu, {
-      backend: opts.backend, hotThreshold: opts.hotThreshold ?? 40, compileBatch: 16, maxTbs: 30000, nochain: !!opts.nochain,
+      backend: opts.backend, hotThreshold: opts.hotThreshold ?? 40, compileBatch: 16, maxTbs: 1 << 18, nochain: !!opts.nochain,
     }, opts.log);
     this.exec.irq = this.pic;
     this.exec.onTripleFault = () => this.tripleFault();
@@ -108,9 +109,7 @@ export class PcMachine implements MachineControl, Clock {
     // Reset control register (PIIX3 0xCF9): bit 2 set resets the machine (Linux reboot=pci and fallbacks).
     let rcr = 0;
     this.io.register(0xcf9, 1, { ioRead: () => rcr, ioWrite: (_p: number, _s: number, v: number) => { rcr = v & 0x0a; if (v & 4) this.requestReset(); } });
-    const kbc = new Kbc8042(this, { onA20: (on) => this.cpu.setA20(on) });
-    this.io.register(0x60, 1, kbc);
-    this.io.register(0x64, 1, kbc);
+    new Kbc8042(this, { onA20: (on) => this.cpu.setA20(on), irqs: this.pic }).attach(this.io);
     this.boot();
   }
 

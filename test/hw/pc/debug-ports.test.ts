@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { DebugConsoleE9, IsaDebugExit, Kbc8042, Port80, Port92 } from '../../../src/hw/pc/debug-ports';
-import { FakeControl, IrqLog, TestBus } from './fakes';
+import { DebugConsoleE9, IsaDebugExit, Port80, Port92 } from '../../../src/hw/pc/debug-ports';
+import { FakeControl, TestBus } from './fakes';
 
 describe('debug ports', () => {
   let bus: TestBus;
@@ -66,70 +66,6 @@ describe('debug ports', () => {
       bus.outb(0x80, 0x34);
       expect(bus.inb(0x80)).to.equal(0x34);
       expect(p.history).to.deep.equal([0x12, 0x34]);
-    });
-  });
-
-  describe('Kbc8042', () => {
-    let kbc: Kbc8042;
-    let a20: boolean[];
-    let irqs: IrqLog;
-
-    beforeEach(() => {
-      a20 = [];
-      irqs = new IrqLog();
-      kbc = new Kbc8042(control, { onA20: (e) => a20.push(e), irqs });
-      kbc.attach(bus);
-    });
-
-    it('reports the system flag with an empty output buffer', () => {
-      const st = bus.inb(0x64);
-      expect(st & 0x04).to.equal(0x04);
-      expect(st & 0x03).to.equal(0); // OBF and IBF clear
-    });
-
-    it('resets the machine on command 0xFE', () => {
-      bus.outb(0x64, 0xfe);
-      expect(control.resets).to.equal(1);
-    });
-
-    it('controls A20 and reset through the output port (0xD1)', () => {
-      bus.outb(0x64, 0xd1);
-      bus.outb(0x60, 0xdd); // A20 off, reset line inactive
-      expect(a20).to.deep.equal([false]);
-      expect(kbc.a20).to.equal(false);
-      bus.outb(0x64, 0xd1);
-      bus.outb(0x60, 0xdf);
-      expect(a20).to.deep.equal([false, true]);
-      bus.outb(0x64, 0xd0);
-      expect(bus.inb(0x60)).to.equal(0xdf);
-      expect(control.resets).to.equal(0);
-      bus.outb(0x64, 0xd1);
-      bus.outb(0x60, 0xde); // bit 0 low: CPU reset
-      expect(control.resets).to.equal(1);
-    });
-
-    it('reads and writes the configuration byte', () => {
-      bus.outb(0x64, 0x20);
-      expect(bus.inb(0x64) & 0x01).to.equal(1);
-      const cfg = bus.inb(0x60);
-      expect(cfg & 0x04).to.equal(0x04);
-      expect(bus.inb(0x64) & 0x01).to.equal(0);
-      bus.outb(0x64, 0x60);
-      bus.outb(0x60, 0x00); // no interrupts, system flag cleared
-      expect(bus.inb(0x64) & 0x04).to.equal(0);
-      bus.outb(0x64, 0x20);
-      expect(bus.inb(0x60)).to.equal(0x00);
-      expect(irqs.rising(1)).to.equal(1); // only the first read had the interrupt enabled
-    });
-
-    it('passes the controller self test and acknowledges keyboard commands', () => {
-      bus.outb(0x64, 0xad);
-      bus.outb(0x64, 0xaa);
-      expect(bus.inb(0x60)).to.equal(0x55);
-      bus.outb(0x64, 0xae);
-      bus.outb(0x60, 0xff); // keyboard reset
-      expect([bus.inb(0x60), bus.inb(0x60)]).to.deep.equal([0xfa, 0xaa]);
-      expect(bus.inb(0x64) & 0x01).to.equal(0);
     });
   });
 });
