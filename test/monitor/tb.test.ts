@@ -103,7 +103,7 @@ describe('monitor: translated blocks', function () {
   it('info jit shows the TB count and the exec statistics', async () => {
     const l = outLines(await f.run('info jit'));
     expect(l[0]).to.equal('Translation buffer state:');
-    expect(l[1]).to.equal(`TB count              ${f.machine.exec.tbCountNow()} (flush beyond 30000)`);
+    expect(l[1]).to.equal(`TB count              ${f.machine.exec.tbCountNow()} (flush beyond 262144)`);
     expect(l[2]).to.match(/^backend {15}tiered \(IR interpreter, then WebAssembly and page units after 40 runs/);
     expect(l.slice(3)).to.deep.equal(f.debug.stats.describe().split('\n'));
   });

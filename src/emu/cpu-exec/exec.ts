@@ -4,6 +4,7 @@
 import createDebug from 'debug';
 import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
 import { isLoop, WasmBackend } from '../hostgen/wasmgen';
+import { WasmDispatcher } from '../hostgen/wasm-dispatch';
 import { assemble, interpret } from '../tcg/interp';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
@@ -12,9 +13,11 @@ import { GuestDebugRegs } from './debug-regs';
 import { WatchType } from './debug-target';
 import { HELPERS } from '../translate-i386/helpers';
 import { debugPhys, translateLinear } from '../translate-i386/paging';
+import { HOST_AREA_BYTES } from '../translate-i386/mmu';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
   DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
+  DISPATCH_CHAINED, DISPATCH_PENDING, DISPATCH_SLOT, DISPATCH_TICK,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
 import { CF_NOCHAIN, CF_SINGLE_INSN, PageUnit, TranslationBlock, tbName, tbTlbBase, UnitGroup } from './tb';
@@ -92,12 +95,26 @@ export class CpuExec {
   /** One-shot cflags for the next TB (SMC restart: the store runs alone). */
   private cflagsNext = 0;
   /** Set from outside (device IRQ, gdb, monitor) to leave the inner loop soon. */
-  exitRequest = false;
+  get exitRequest(): boolean { return this.exitRequested; }
+  set exitRequest(v: boolean) { this.exitRequested = v; this.updatePending(); }
+  private exitRequested = false;
   irq: InterruptSource | null = null;
   /** The interrupt controller's INTR output, kept current by the board (checked per TB). */
-  irqLine = false;
-  /** Guest instructions executed (counted per TB). */
+  get irqLine(): boolean { return this.irqRaised; }
+  set irqLine(v: boolean) { this.irqRaised = v; this.updatePending(); }
+  private irqRaised = false;
+  /** The wasm dispatcher sees both in a state word. */
+  private updatePending(): void { this.cpu.s[DISPATCH_PENDING] = (this.exitRequested ? 1 : 0) | (this.irqRaised ? 2 : 0); }
+  /** Runs chains of wasm TBs without the exec loop (null without WebAssembly). */
+  private readonly dispatch: WasmDispatcher | null;
+  /** The TB of each dispatcher slot. */
+  private slotTbs: TranslationBlock[] = [];
+  /** True while the dispatcher runs: the running TB is then the one in DISPATCH_SLOT. */
+  private dispatching = false;
+  /** Guest instructions executed (counted per TB; see insnsNow). */
   insns = 0;
+  /** Instructions executed up to now, also inside a run of chained TBs (for the clock). */
+  insnsNow(): number { return this.insns + this.cpu.s[EXTRA_INSNS]; }
   /** Where the current run stops (self-loops and regions read it to stop at the same point). */
   limit = 0;
   log: TbLog;
@@ -112,7 +129,11 @@ export class CpuExec {
       watch: (addr, len, write, eip) => this.watchAccess(addr, len, write, eip),
     };
     mem.onFlush = () => this.clearJumpCache();
-    mem.onFlushPage = (page) => { const b = jcBucket(page); this.jc.fill(null, b, b + JC_SLOTS); };
+    mem.onFlushPage = (page) => {
+      const b = jcBucket(page);
+      this.jc.fill(null, b, b + JC_SLOTS);
+      this.dispatch?.clearJumpCache(b, b + JC_SLOTS);
+    };
     cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
     cpu.hooks.softInterrupt = (vector, nextEip, eip) => {
       this.log.interrupt(cpu, vector, true, -1, this.stats.interrupts);
@@ -137,6 +158,13 @@ export class CpuExec {
       memory: mem.wasm, layout: mem.layout, ldSlow: this.env.ldSlow, stSlow: this.env.stSlow, helpers: HELPERS, ctx: cpu,
       count: (n) => { this.insns += n; }, pending: () => (this.exitRequest || this.irqLine ? 1 : 0),
     }) : null;
+    const st = mem.layout.state;
+    this.dispatch = this.wasm ? new WasmDispatcher(mem.wasm!, {
+      eip: st + EIP * 4, csBase: st + (SEG_BASE + SEG_CS) * 4, hflags: st + HFLAGS * 4, eflags: st + EFLAGS * 4,
+      extra: mem.layout.extra, pending: st + DISPATCH_PENDING * 4, slot: st + DISPATCH_SLOT * 4, tick: st + DISPATCH_TICK * 4,
+      chained: st + DISPATCH_CHAINED * 4,
+      area: mem.layout.host, areaBytes: HOST_AREA_BYTES,
+    }, { pageBits: JC_PAGE_BITS, slotBits: JC_SLOT_BITS }) : null;
     // Tiered falls back to JavaScript; the wasm backend alone must not pass for what it is not.
     if (opts.backend === 'wasm' && !this.wasm) throw new Error('backend=wasm: the host gave no WebAssembly.Memory this large');
   }
@@ -150,8 +178,10 @@ export class CpuExec {
 
   private clearJumpCache(): void {
     const jc = this.jc, n = this.jcUsedN;
-    if (n > this.jcUsed.length) jc.fill(null);
-    else for (let i = 0; i < n; i++) jc[this.jcUsed[i]] = null;
+    const d = this.dispatch;
+    if (n > this.jcUsed.length) { jc.fill(null); d?.clearJumpCache(0, JC_SIZE); } else {
+      for (let i = 0; i < n; i++) { jc[this.jcUsed[i]] = null; d?.clearJumpCacheEntry(this.jcUsed[i]); }
+    }
     this.jcUsedN = 0;
   }
 
@@ -179,6 +209,7 @@ export class CpuExec {
       this.jcUsedN++;
     }
     this.jc[h] = tb;
+    this.dispatch?.setJumpCache(h, pc, flags, csBase, tb.dslot);
     return tb;
   }
 
@@ -335,7 +366,7 @@ export class CpuExec {
     g.ticks = 0;
     const members = [...this.pageTbs.get(tb.physPc >>> 12) ?? []]
       .filter(t => t.wasm && !t.invalid && t.ir && this.mayLoop(t) && this.unitKey(t) === g.key)
-      .sort((a, b) => b.execCount - a.execCount).slice(0, UNIT_MAX_TBS);
+      .sort((a, b) => this.heat(b) - this.heat(a)).slice(0, UNIT_MAX_TBS);
     g.compiled = members.length;
     if (members.length < 2) return;
     const index = new Map(members.map((m, i) => [m, i]));
@@ -353,11 +384,13 @@ export class CpuExec {
     this.stats.regionTbs += members.length;
     const unit: PageUnit = { group: g, members };
     g.unit = unit;
+    const base = this.dispatch!.unitMembers(members.map(m => m.dslot));
     members.forEach((m, i) => {
       if (m.unit === null) m.ownFn = m.fn;
       m.fn = fns[i];
       m.region = members;
       m.unit = unit;
+      if (m.dslot >= 0) this.dispatch!.setCode(m.dslot, m.fn, base);
     });
     if (this.log.enabled('out_asm')) {
       this.log.compiled(members[0], `// WebAssembly page unit; op for op the same code as this JavaScript:\n${genRegionSource(spec, `unit_${g.key.replace(/:/g, '_')}`, tbTlbBase(members[0]))}`);
@@ -374,6 +407,7 @@ export class CpuExec {
     m.fn = m.ownFn;
     m.region = null;
     m.unit = null;
+    if (m.dslot >= 0) this.dispatch!.setCode(m.dslot, m.fn, -1);
   }
 
   /** A new direct link from `tb` to `nt`: a unit change, or (JavaScript) maybe a loop to make a region. */
@@ -421,6 +455,7 @@ export class CpuExec {
     live.forEach((t, i) => {
       t.fn = fns[i][0];
       t.wasm = true;
+      this.addSlot(t);
       this.stats.tbsWasm++;
       this.stats.tbsCompiled++;
       this.unitChanged(t, true);
@@ -432,6 +467,36 @@ export class CpuExec {
     });
   }
 
+  /** A compiled wasm TB that may run chained gets a dispatcher slot, with the links it and its predecessors have. */
+  private addSlot(t: TranslationBlock): void {
+    const d = this.dispatch;
+    if (!d || !this.mayLoop(t)) return;
+    const slot = d.add(t.fn, t.icount);
+    if (slot < 0) return;
+    t.dslot = slot;
+    this.slotTbs[slot] = t;
+    t.jmp.forEach((nx, k) => { if (nx && !nx.invalid && nx.dslot >= 0) d.setLink(slot, k, nx.dslot); });
+    for (const { tb: src, slot: k } of t.incoming) if (src.dslot >= 0 && src.link(k) === t) d.setLink(src.dslot, k, slot);
+    const h = jcBucket(t.pc >>> 12) | (((t.pc >>> 2) ^ (t.pc >>> 10)) & (JC_SLOTS - 1));
+    if (this.jc[h] === t) d.setJumpCache(h, t.pc, t.flags, t.csBase, slot);
+  }
+
+  /** Link exit `k` of `src` to `to` (null: unlink), for the exec loop and the dispatcher. */
+  private setLink(src: TranslationBlock, k: number, to: TranslationBlock | null): void {
+    src.setLink(k, to);
+    if (src.dslot >= 0) this.dispatch!.setLink(src.dslot, k, to ? to.dslot : -1);
+  }
+
+  /** The TB whose code runs now (inside the dispatcher: the one it called last). */
+  private runningTb(): TranslationBlock | null {
+    return this.dispatching ? this.slotTbs[this.cpu.s[DISPATCH_SLOT]] ?? null : this.curTb;
+  }
+
+  /** How often a TB has run: from the exec loop, and from the dispatcher. */
+  private heat(t: TranslationBlock): number {
+    return t.execCount + (t.dslot >= 0 ? this.dispatch!.count(t.dslot) : 0);
+  }
+
   private flushCompileQueue(): void {
     const q = this.compileQueue;
     this.compileQueue = [];
@@ -441,8 +506,10 @@ export class CpuExec {
 
   /** Drop every TB (QEMU's tb_flush). */
   flush(): void {
-    for (const list of this.tbs.values()) for (const t of list) t.invalid = true;
+    for (const list of this.tbs.values()) for (const t of list) { t.invalid = true; t.dslot = -1; }
     this.tbs.clear();
+    this.dispatch?.reset();
+    this.slotTbs = [];
     this.pageTbs.clear();
     this.cpu.mem.codePages.fill(0);
     this.clearJumpCache();
@@ -459,6 +526,7 @@ export class CpuExec {
     if (tb.invalid) return;
     tb.invalid = true;
     this.stats.invalidations++;
+    if (tb.dslot >= 0) this.dispatch!.invalidate(tb.dslot);
     const list = this.tbs.get(tb.physPc);
     if (list) {
       const i = list.indexOf(tb);
@@ -471,7 +539,7 @@ export class CpuExec {
       if (set) { set.delete(tb); if (!set.size) this.pageTbs.delete(p); }
       if (p < mem.codePages.length && mem.codePages[p] > 0) mem.codePages[p]--;
     }
-    for (const { tb: src, slot } of tb.incoming) if (src.link(slot) === tb) src.setLink(slot, null);
+    for (const { tb: src, slot } of tb.incoming) if (src.link(slot) === tb) this.setLink(src, slot, null);
     tb.incoming = [];
     this.dissolveRegions(tb);
     tb.jmp0 = tb.jmp1 = null;
@@ -487,7 +555,7 @@ export class CpuExec {
       for (const tb of [...set]) {
         if (tb.overlaps(phys, phys + len)) {
           // The running TB, or a member of the region it heads (the region runs its code).
-          const cur = this.curTb;
+          const cur = this.runningTb();
           if (tb === cur || (cur && cur.region && cur.region.includes(tb))) hitCurrent = true;
           this.invalidateTb(tb);
         }
@@ -498,7 +566,7 @@ export class CpuExec {
 
   /** A guest store reaches a page with code. If it hits the running TB, restart precisely. */
   private codeWrite(phys: number, len: number, eip: number): void {
-    const cur = this.curTb;
+    const cur = this.runningTb();
     this.stats.codePageWrites++;
     const hitCurrent = this.invalidateRange(phys, len);
     if (hitCurrent && cur && !(cur.cflags & CF_SINGLE_INSN)) {
@@ -655,7 +723,7 @@ export class CpuExec {
 
   /** Inside a multi-instruction TB, restart the instruction at `eip` alone (its TB ends right after it). */
   private runAlone(eip: number): void {
-    const cur = this.curTb;
+    const cur = this.runningTb();
     if (!cur || (cur.cflags & CF_SINGLE_INSN)) return;
     this.dr.pendingHits = 0; // recorded again when the instruction runs alone
     this.cflagsNext = CF_SINGLE_INSN;
@@ -735,19 +803,34 @@ export class CpuExec {
           if (this.log.execEnabled) this.log.exec(tb, cpu);
           const flagsAtEntry = tb.flags;
           const rfAtEntry = this.dr.active ? s[EFLAGS] & FLAG_RF : 0;
-          const fn = tb.fn;
-          let exit = fn !== null ? fn(limit - this.insns) : this.interpretTb(tb);
+          let exit: number;
+          if (tb.dslot >= 0 && !step && !this.dr.active) {
+            // The dispatcher runs this TB and those chained after it; the last one's exit comes back.
+            this.dispatching = true;
+            exit = this.dispatch!.run(tb.dslot, limit - this.insns);
+            this.dispatching = false;
+            this.stats.dispatcherRuns++;
+            this.stats.dispatcherChained += s[DISPATCH_CHAINED];
+            s[DISPATCH_CHAINED] = 0;
+            tb = this.slotTbs[s[DISPATCH_SLOT]];
+            this.curTb = tb;
+          } else {
+            const fn = tb.fn;
+            exit = fn !== null ? fn(limit - this.insns) : this.interpretTb(tb);
+          }
           if (exit < 0) {
             // A region (or a wasm self-loop) returned from one of its members: continue as after that TB.
             const c = ~exit;
             if (tb.region) tb = tb.region[c >> 2];
             exit = c & 3;
-            this.insns += s[EXTRA_INSNS];
-            s[EXTRA_INSNS] = 0;
           }
           if ((++tb.execCount & (UNIT_TICK - 1)) === 0 && tb.wasm) this.unitTick(tb);
+          else if (s[DISPATCH_TICK]) { s[DISPATCH_TICK] = 0; this.unitTick(tb); }
           this.insns += tb.icount;
           if (exit > 3) { this.insns += (exit >> 2) * tb.icount; exit &= 3; } // iterations of a self-loop
+          // What loops, units, the dispatcher and rep-string chunks completed beyond this TB: counted
+          // now, so that every backend stops at the same budget.
+          if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
             if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
             if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
@@ -757,14 +840,10 @@ export class CpuExec {
             break;
           }
           if (step) { this.curTb = null; return StopReason.STEP; }
-          if (exit > 2 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) {
-            if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
-            break;
-          }
+          if (exit > 2 || this.insns >= limit || this.exitRequest || (this.irqLine && (s[EFLAGS] & FLAG_IF) !== 0)) break;
           if (exit === 2) {
             // An indirect jump (ret, jmp *reg, a jump to another page): look up the target and
             // go on without the outer loop's round trip (QEMU's lookup_and_goto_ptr).
-            if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
             const it = this.nextTb(this.cflags());
             if (!it) { this.curTb = null; return StopReason.BREAKPOINT; }
             tb = it;
@@ -777,7 +856,7 @@ export class CpuExec {
           if (!nt) { this.curTb = null; return StopReason.BREAKPOINT; }
           // Never chain into a TB that spans two pages: its second page is checked at lookup.
           if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid && nt.ranges.length === 2) {
-            tb.setLink(exit, nt);
+            this.setLink(tb, exit, nt);
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;
             if (this.log.execEnabled) this.log.link(tb, exit, nt);
@@ -786,6 +865,7 @@ export class CpuExec {
           tb = nt;
         }
       } catch (e) {
+        this.dispatching = false;
         if (e !== CPU_FAULT) throw e;
         if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
         this.dr.pendingHits = 0; // the faulting instruction did not complete

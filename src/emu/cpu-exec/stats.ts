@@ -17,6 +17,9 @@ export class ExecStats {
   /** Guest stores that reached a page holding translated code (slow path). */
   codePageWrites = 0;
   lookups = 0;
+  /** Runs of the wasm dispatcher, and the TBs it went on from to the next without the exec loop. */
+  dispatcherRuns = 0;
+  dispatcherChained = 0;
   jcHits = 0;
   chainLinks = 0;
   insnsInterp = 0;
@@ -41,6 +44,7 @@ export class ExecStats {
       `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts}, stores to code pages ${this.codePageWrites})`,
       `lookups               ${this.lookups} (jump cache hits ${pct(this.jcHits, this.lookups)})`,
       `chain links           ${this.chainLinks}`,
+      `wasm dispatcher       ${this.dispatcherRuns} runs, ${this.dispatcherChained} TBs chained in wasm (links and the jump cache)`,
       `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, compiled ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
       `interrupts            ${this.interrupts}, exceptions ${this.exceptions}`,
       `host time             translation ${(this.translateMs / 1000).toFixed(2)} s, code generation and compilation (wasm and JavaScript) ${(this.compileMs / 1000).toFixed(2)} s`,

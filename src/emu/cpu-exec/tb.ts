@@ -20,6 +20,8 @@ export class TranslationBlock {
   readonly flags: number;
   readonly icount: number;
   execCount = 0;
+  /** Its slot in the wasm dispatcher (-1: none; the exec loop dispatches it). */
+  dslot = -1;
   /** When this TB heads a region (tier 3): its members (this one first), and its own function. */
   region: TranslationBlock[] | null = null;
   /** Linear address of the first byte (cs_base + eip). */

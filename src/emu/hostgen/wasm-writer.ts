@@ -59,3 +59,14 @@ export class ByteWriter {
 
   view(): Uint8Array<ArrayBuffer> { return this.buf.subarray(0, this.length); }
 }
+
+/** A module's bytes from its sections (id, contents), in order. */
+export function wasmModule(sections: [number, ByteWriter][]): Uint8Array<ArrayBuffer> {
+  const mod = new ByteWriter();
+  mod.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
+  for (const [id, sec] of sections) {
+    mod.byte(id);
+    mod.sized(sec);
+  }
+  return mod.view();
+}

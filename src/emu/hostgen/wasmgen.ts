@@ -8,7 +8,7 @@
 // call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
-import { ByteWriter } from './wasm-writer';
+import { ByteWriter, wasmModule as module } from './wasm-writer';
 import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
@@ -324,17 +324,6 @@ class BodyGen {
     }
     exit(3);
   }
-}
-
-/** A module's bytes from its sections (id, contents), in order. */
-function module(sections: [number, ByteWriter][]): Uint8Array<ArrayBuffer> {
-  const mod = new ByteWriter();
-  mod.bytes([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
-  for (const [id, sec] of sections) {
-    mod.byte(id);
-    mod.sized(sec);
-  }
-  return mod.view();
 }
 
 /** Compiles batches of TBs into one wasm module each. */

@@ -31,6 +31,8 @@ export interface MemoryHooks {
 }
 
 const WASM_PAGE = 65536;
+/** After the state: room for the run-time tables of generated code (the wasm dispatcher's). */
+export const HOST_AREA_BYTES = 10 << 20;
 
 /**
  * RAM, the two TLBs and the CPU state in one buffer, RAM first: a WebAssembly.Memory when the
@@ -51,7 +53,7 @@ export class Memory implements GuestMemory {
   /** The memory generated wasm code imports (null: the host could not provide one this large). */
   readonly wasm: WebAssembly.Memory | null;
   /** Byte offsets of tlbR, tlbW and the CPU state in `ram` (RAM itself is at 0). */
-  readonly layout: { tlbR: number; tlbW: number; state: number; extra: number };
+  readonly layout: { tlbR: number; tlbW: number; state: number; extra: number; host: number };
   /** The CPU's architectural state (X86Cpu.s), here so that wasm code reaches it. */
   readonly state: Int32Array;
   readonly m8: Uint8Array;
@@ -76,8 +78,9 @@ export class Memory implements GuestMemory {
     if (size % PAGE_SIZE) throw new Error('RAM size must be a multiple of 4 KiB');
     const tlbBytes = TLB_ENTRIES * 4;
     const state = size + 2 * tlbBytes;
-    this.layout = { tlbR: size, tlbW: size + tlbBytes, state, extra: state + EXTRA_INSNS * 4 };
-    const { buffer, wasm } = allocate(this.layout.state + STATE_SIZE * 4);
+    const host = state + STATE_SIZE * 4;
+    this.layout = { tlbR: size, tlbW: size + tlbBytes, state, extra: state + EXTRA_INSNS * 4, host };
+    const { buffer, wasm } = allocate(host + HOST_AREA_BYTES);
     this.ram = buffer;
     this.wasm = wasm;
     this.m8 = new Uint8Array(buffer, 0, size);

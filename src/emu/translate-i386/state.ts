@@ -22,6 +22,12 @@ export const HFLAGS = 66;
  * count (a state word so that wasm code can add to it too); the exec loop adds and clears it.
  */
 export const EXTRA_INSNS = 67;
+/**
+ * The wasm dispatcher's words (hostgen/wasm-dispatch.ts): what the exec loop must see before
+ * the next TB (bit 0 an exit request, bit 1 the interrupt line), the slot whose code it called
+ * last, 1 when it returned for a unit tick, and the TBs it went on from without the exec loop.
+ */
+export const DISPATCH_PENDING = 68, DISPATCH_SLOT = 69, DISPATCH_TICK = 70, DISPATCH_CHAINED = 71;
 export const STATE_SIZE = 80;
 
 export const FLAG_CF = 0x1, FLAG_PF = 0x4, FLAG_AF = 0x10, FLAG_ZF = 0x40, FLAG_SF = 0x80;

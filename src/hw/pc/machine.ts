@@ -120,8 +120,9 @@ export class PcMachine implements MachineControl, Clock {
   // calibration against the PIT, delay-loop calibration) then sees a clock without the jitter
   // of compilation, garbage collection and event-loop turns, while long-run time stays real.
   nowNs(): number {
-    if (this.opts.icountShift !== null) return this.exec.insns * 2 ** this.opts.icountShift + this.warpNs;
-    return this.vBaseNs + (this.exec.insns - this.vBaseInsns) * this.nsPerInsn;
+    const insns = this.exec.insnsNow();
+    if (this.opts.icountShift !== null) return insns * 2 ** this.opts.icountShift + this.warpNs;
+    return this.vBaseNs + (insns - this.vBaseInsns) * this.nsPerInsn;
   }
   private vBaseNs = 0;
   private vBaseInsns = 0;

@@ -1,6 +1,7 @@
 // Self-looping TBs, regions and page units (tier 3) must not change what the guest computes,
 // nor the instruction count: the JavaScript backend (loops and regions) and the wasm backend
-// (loops and page units) against the IR interpreter (one TB per step, no loops), whole runs.
+// (loops, page units and the dispatcher that chains TBs in wasm) against the IR interpreter
+// (one TB per step, no loops), whole runs.
 import { expect } from 'chai';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,7 +9,7 @@ import { Backend, StopReason } from '../../../src/emu/cpu-exec/exec';
 import { PcMachine } from '../../../src/hw/pc/machine';
 import { ROOT } from '../../support/run-tcg86';
 
-function run(kernel: string, backend: Backend): { out: string; insns: number; regions: number; regs: number[] } {
+function run(kernel: string, backend: Backend): { out: string; insns: number; regions: number; chained: number; regs: number[] } {
   const out: number[] = [];
   const m = new PcMachine({
     ramBytes: 32 << 20, kernel: fs.readFileSync(path.join(ROOT, 'test', 'guest', 'bin', `${kernel}.elf`)), cmdline: kernel,
@@ -24,12 +25,14 @@ function run(kernel: string, backend: Backend): { out: string; insns: number; re
       if (next === Infinity) break;
     }
   }
-  return { out: Buffer.from(out).toString(), insns: m.exec.insns, regions: m.exec.stats.regions, regs: Array.from(m.cpu.s.slice(0, 9)) };
+  const { regions, dispatcherChained: chained } = m.exec.stats;
+  return { out: Buffer.from(out).toString(), insns: m.exec.insns, regions, chained, regs: Array.from(m.cpu.s.slice(0, 9)) };
 }
 
 describe('self-loops, regions (JavaScript) and page units (WebAssembly)', function () {
   this.timeout(180000);
   const regions = { js: 0, wasm: 0 };
+  let chained = 0;
   for (const kernel of ['smc', 'alu', 'string', 'bitops', 'muldiv']) {
     it(`${kernel}: same output, registers and instruction count as the interpreter`, () => {
       const interp = run(kernel, 'interp');
@@ -40,11 +43,13 @@ describe('self-loops, regions (JavaScript) and page units (WebAssembly)', functi
         expect(r.insns, backend).to.equal(interp.insns);
         expect(r.regs, backend).to.deep.equal(interp.regs);
         regions[backend] += r.regions;
+        if (backend === 'wasm') chained += r.chained;
       }
     });
   }
-  it('regions and units formed in these guests (so the comparison covered them)', () => {
+  it('regions and units formed, and the dispatcher chained TBs, in these guests (so the comparison covered them)', () => {
     expect(regions.js).to.be.above(0);
     expect(regions.wasm).to.be.above(0);
+    expect(chained).to.be.above(1000);
   });
 });

@@ -1,0 +1,204 @@
+// The wasm dispatcher: goes from one compiled TB to the next without returning to JavaScript,
+// as QEMU's chained TBs and lookup_and_goto_ptr do. Each dispatchable TB has a slot: its
+// function in a shared table, and in the wasm memory its instruction count, its direct links
+// (slots) and its page unit's member slots. An indirect exit (ret, jmp *) looks the target up
+// in a wasm copy of the exec loop's jump cache. Whatever the exec loop must see (an exit not
+// taken in wasm, an interrupt, the budget, a unit tick) returns the last TB's exit code to it,
+// with DISPATCH_SLOT naming that TB: the exec loop then goes on exactly as if it had called
+// the TB itself. Instructions of the TBs passed through are added to EXTRA_INSNS.
+import { ByteWriter, wasmModule } from './wasm-writer';
+
+/** Slots (dispatchable TBs) between two flushes of the TB cache. */
+export const DISPATCH_SLOTS = 1 << 18;
+/** Member-slot words for page units (a bump area, emptied by a flush). */
+const MEMBER_WORDS = 1 << 18;
+/** Per slot: ok, icount, link0, link1, unit member base (-1 none, -2 leave to JS), dispatch count. */
+const META_SHIFT = 5;
+const M_OK = 0, M_ICOUNT = 4, M_LINK = 8, M_BASE = 16, M_COUNT = 20;
+/** Per jump-cache entry: pc, flags, CS base, slot. */
+const JC_SHIFT = 4;
+
+export interface DispatchLayout {
+  /** Byte offsets of the state words the dispatcher reads and writes. */
+  eip: number; csBase: number; hflags: number; eflags: number; extra: number;
+  pending: number; slot: number; tick: number; chained: number;
+  /** Start and size of the area for the dispatcher's tables. */
+  area: number; areaBytes: number;
+}
+
+/** The exec loop's jump-cache hash, which the dispatcher computes as well. */
+export interface JumpCacheShape { pageBits: number; slotBits: number }
+
+const enum W {
+  unreachable = 0x00, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, return_ = 0x0f, call_indirect = 0x11,
+  local_get = 0x20, local_set = 0x21, local_tee = 0x22, i32_load = 0x28, i32_store = 0x36, i32_const = 0x41,
+  i32_eqz = 0x45, i32_eq = 0x46, i32_ne = 0x47, i32_lt_s = 0x48, i32_ge_s = 0x4e,
+  i32_add = 0x6a, i32_sub = 0x6b, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73, i32_shl = 0x74, i32_shr_u = 0x76,
+}
+
+export class WasmDispatcher {
+  readonly table: WebAssembly.Table;
+  /** run(slot, left): run from that slot's TB; returns the exit code of the TB named by DISPATCH_SLOT. */
+  readonly run: (slot: number, left: number) => number;
+  private readonly meta: Int32Array;
+  private readonly jc: Int32Array;
+  private readonly members: Int32Array;
+  private readonly jcSize: number;
+  private nextSlot = 0;
+  private nextMember = 0;
+
+  constructor(memory: WebAssembly.Memory, private readonly layout: DispatchLayout, private readonly shape: JumpCacheShape) {
+    this.jcSize = 1 << (shape.pageBits + shape.slotBits);
+    const metaBytes = DISPATCH_SLOTS << META_SHIFT, jcBytes = this.jcSize << JC_SHIFT;
+    if (metaBytes + jcBytes + MEMBER_WORDS * 4 > layout.areaBytes) throw new Error('wasm dispatcher: area too small');
+    this.meta = new Int32Array(memory.buffer, layout.area, metaBytes >> 2);
+    this.jc = new Int32Array(memory.buffer, layout.area + metaBytes, jcBytes >> 2);
+    this.members = new Int32Array(memory.buffer, layout.area + metaBytes + jcBytes, MEMBER_WORDS);
+    this.table = new WebAssembly.Table({ element: 'anyfunc', initial: DISPATCH_SLOTS });
+    const inst = new WebAssembly.Instance(new WebAssembly.Module(this.encode()), { e: { m: memory, t: this.table } });
+    this.run = inst.exports.run as (slot: number, left: number) => number;
+    this.reset();
+  }
+
+  /** Forget every slot (a TB-cache flush). */
+  reset(): void {
+    this.nextSlot = 0;
+    this.nextMember = 0;
+    this.clearJumpCache(0, this.jcSize);
+  }
+
+  /** A slot for a TB whose code is `fn` (a wasm function (left) -> exit), or -1 when none is left. */
+  add(fn: unknown, icount: number): number {
+    if (this.nextSlot >= DISPATCH_SLOTS) return -1;
+    const slot = this.nextSlot++, m = slot << (META_SHIFT - 2), meta = this.meta;
+    this.table.set(slot, fn as never);
+    meta[m + M_OK / 4] = 1;
+    meta[m + M_ICOUNT / 4] = icount;
+    meta[m + M_LINK / 4] = meta[m + M_LINK / 4 + 1] = -1;
+    meta[m + M_BASE / 4] = -1;
+    meta[m + M_COUNT / 4] = 0;
+    return slot;
+  }
+
+  /** The slot's code changes (joins or leaves a page unit); `unitBase` from `unitMembers`, or -1. */
+  setCode(slot: number, fn: unknown, unitBase: number): void {
+    this.table.set(slot, fn as never);
+    this.meta[(slot << (META_SHIFT - 2)) + M_BASE / 4] = unitBase;
+  }
+
+  /** Where a unit's member slots are kept, for its negative exit codes (-2: no room, or a member has no slot). */
+  unitMembers(slots: number[]): number {
+    if (slots.some(s => s < 0) || this.nextMember + slots.length > MEMBER_WORDS) return -2;
+    const base = this.nextMember;
+    this.members.set(slots, base);
+    this.nextMember += slots.length;
+    return base;
+  }
+
+  invalidate(slot: number): void { this.meta[(slot << (META_SHIFT - 2)) + M_OK / 4] = 0; }
+  setLink(slot: number, exit: number, to: number): void { this.meta[(slot << (META_SHIFT - 2)) + M_LINK / 4 + exit] = to; }
+  /** Dispatches of the slot's TB by the dispatcher (its heat, beside the exec loop's count). */
+  count(slot: number): number { return this.meta[(slot << (META_SHIFT - 2)) + M_COUNT / 4]; }
+
+  /** Jump-cache entry `h` now holds this TB (slot -1: one the dispatcher must not enter). */
+  setJumpCache(h: number, pc: number, flags: number, csBase: number, slot: number): void {
+    const j = h << (JC_SHIFT - 2), jc = this.jc;
+    jc[j] = pc; jc[j + 1] = flags; jc[j + 2] = csBase; jc[j + 3] = slot;
+  }
+
+  clearJumpCache(from: number, to: number): void {
+    for (let h = from; h < to; h++) this.jc[(h << (JC_SHIFT - 2)) + 3] = -1;
+  }
+
+  clearJumpCacheEntry(h: number): void { this.jc[(h << (JC_SHIFT - 2)) + 3] = -1; }
+
+  private encode(): Uint8Array<ArrayBuffer> {
+    const types = new ByteWriter();
+    types.u32(2);
+    types.bytes([0x60, 1, 0x7f, 1, 0x7f]); // 0: a TB, (left) -> exit
+    types.bytes([0x60, 2, 0x7f, 0x7f, 1, 0x7f]); // 1: run, (slot, left) -> exit
+    const imports = new ByteWriter();
+    imports.u32(2);
+    imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
+    imports.name('e'); imports.name('t'); imports.byte(1); imports.byte(0x70); imports.byte(0); imports.u32(0);
+    const funcs = new ByteWriter();
+    funcs.u32(1); funcs.u32(1);
+    const exports = new ByteWriter();
+    exports.u32(1); exports.name('run'); exports.byte(0); exports.u32(0);
+    const code = new ByteWriter();
+    code.u32(1);
+    code.sized(this.body());
+    return wasmModule([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]);
+  }
+
+  private body(): ByteWriter {
+    const L = this.layout, w = new ByteWriter();
+    const META = L.area, JC = L.area + (DISPATCH_SLOTS << META_SHIFT), MEMBERS = JC + (this.jcSize << JC_SHIFT);
+    const { pageBits, slotBits } = this.shape;
+    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t.
+    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10;
+    w.u32(1); w.u32(9); w.byte(0x7f);
+    const op = (...b: number[]) => { for (const x of b) w.byte(x); };
+    const k = (v: number) => { w.byte(W.i32_const); w.s32(v); };
+    const get = (l: number) => { w.byte(W.local_get); w.u32(l); };
+    const set = (l: number) => { w.byte(W.local_set); w.u32(l); };
+    const tee = (l: number) => { w.byte(W.local_tee); w.u32(l); };
+    const load = (offset: number) => { w.byte(W.i32_load); w.u32(2); w.u32(offset); };
+    const store = (offset: number) => { w.byte(W.i32_store); w.u32(2); w.u32(offset); };
+    const loadAbs = (addr: number) => { k(0); load(addr); };
+    const leaveIf = () => { op(W.if_, 0x40); get(R); op(W.return_, W.end); }; // if (cond) return r
+    w.byte(W.loop); w.byte(0x40);
+    k(0); get(SLOT); store(L.slot);
+    loadAbs(L.extra); set(E0);
+    get(LEFT); get(SLOT); w.byte(W.call_indirect); w.u32(0); w.u32(0); set(R);
+    get(SLOT); set(M);
+    // A unit member's exit ~(member << 2 | exit): which TB it was.
+    get(R); k(0); op(W.i32_lt_s, W.if_, 0x40);
+    get(SLOT); k(META_SHIFT); op(W.i32_shl); load(META + M_BASE); tee(T); k(-2); op(W.i32_eq); leaveIf();
+    get(R); k(-1); op(W.i32_xor); set(EX);
+    get(T); k(0); op(W.i32_ge_s, W.if_, 0x40);
+    get(T); get(EX); k(2); op(W.i32_shr_u, W.i32_add); k(2); op(W.i32_shl); load(MEMBERS); set(M);
+    op(W.end);
+    get(EX); k(3); op(W.i32_and); set(EX);
+    op(W.else_);
+    get(R); set(EX);
+    op(W.end);
+    // Exit 3 (stop), or a JavaScript self-loop's count: the exec loop's business.
+    get(EX); k(3); op(W.i32_ge_s); leaveIf();
+    // The unit tick: every 512 dispatches of a TB, the exec loop sees it.
+    get(M); k(META_SHIFT); op(W.i32_shl); set(MO);
+    get(MO); get(MO); load(META + M_COUNT); k(1); op(W.i32_add); tee(T); store(META + M_COUNT);
+    get(T); k(511); op(W.i32_and, W.i32_eqz, W.if_, 0x40); k(0); k(1); store(L.tick); get(R); op(W.return_, W.end);
+    // An exit request, or the interrupt line with IF set.
+    loadAbs(L.pending); tee(T); k(1); op(W.i32_and); leaveIf();
+    get(T); k(2); op(W.i32_and, W.if_, 0x40); loadAbs(L.eflags); k(0x200); op(W.i32_and); leaveIf(); op(W.end);
+    // The budget: this TB's instructions (with those of unit members before it) must leave some.
+    loadAbs(L.extra); get(E0); op(W.i32_sub); get(MO); load(META + M_ICOUNT); op(W.i32_add); tee(COST);
+    get(LEFT); op(W.i32_ge_s); leaveIf();
+    // The next TB: the jump cache for an indirect exit, else the direct link.
+    get(EX); k(2); op(W.i32_eq, W.if_, 0x40);
+    loadAbs(L.csBase); loadAbs(L.eip); op(W.i32_add); set(PC);
+    get(PC); k(12); op(W.i32_shr_u); tee(T); get(T); k(pageBits); op(W.i32_shr_u, W.i32_xor); k((1 << pageBits) - 1); op(W.i32_and);
+    k(slotBits); op(W.i32_shl);
+    get(PC); k(2); op(W.i32_shr_u); get(PC); k(10); op(W.i32_shr_u, W.i32_xor); k((1 << slotBits) - 1); op(W.i32_and, W.i32_or);
+    k(JC_SHIFT); op(W.i32_shl); set(T);
+    get(T); load(JC); get(PC); op(W.i32_ne); leaveIf();
+    get(T); load(JC + 4); loadAbs(L.hflags); op(W.i32_ne); leaveIf();
+    get(T); load(JC + 8); loadAbs(L.csBase); op(W.i32_ne); leaveIf();
+    get(T); load(JC + 12); set(NX);
+    op(W.else_);
+    get(MO); get(EX); k(2); op(W.i32_shl, W.i32_add); load(META + M_LINK); set(NX);
+    op(W.end);
+    get(NX); k(0); op(W.i32_lt_s); leaveIf();
+    get(NX); k(META_SHIFT); op(W.i32_shl); load(META + M_OK); op(W.i32_eqz); leaveIf();
+    // Go on: the TB's instructions are done.
+    k(0); get(E0); get(COST); op(W.i32_add); store(L.extra);
+    k(0); loadAbs(L.chained); k(1); op(W.i32_add); store(L.chained);
+    get(LEFT); get(COST); op(W.i32_sub); set(LEFT);
+    get(NX); set(SLOT);
+    op(W.br); w.u32(0);
+    op(W.end);
+    op(W.unreachable, W.end);
+    return w;
+  }
+}

@@ -1,0 +1,130 @@
+// The wasm dispatcher's protocol, with small wasm TBs that set EIP, count their calls and
+// return a fixed exit code: where it goes on (links, jump cache, unit members) and where it
+// must hand the last TB back to the exec loop (stop exits, budget, pending work, dead slots).
+import { expect } from 'chai';
+import { DispatchLayout, WasmDispatcher } from '../../../src/emu/hostgen/wasm-dispatch';
+import { ByteWriter, wasmModule } from '../../../src/emu/hostgen/wasm-writer';
+
+const MEM = new WebAssembly.Memory({ initial: 256 }); // 16 MiB
+const W32 = new Int32Array(MEM.buffer);
+const STATE = 0x1000, CALLS = 0x2000;
+const L: DispatchLayout = {
+  eip: STATE, csBase: STATE + 4, hflags: STATE + 8, eflags: STATE + 12, extra: STATE + 16,
+  pending: STATE + 20, slot: STATE + 24, tick: STATE + 28, chained: STATE + 32,
+  area: 0x10000, areaBytes: (16 << 20) - 0x10000,
+};
+const word = (addr: number) => W32[addr >> 2];
+const setWord = (addr: number, v: number) => { W32[addr >> 2] = v; };
+
+/** A TB `id`: sets EIP to `eip`, counts its call at CALLS + 4 * id, returns `exit`. */
+function tb(id: number, eip: number, exit: number): unknown {
+  const b = new ByteWriter();
+  b.u32(0);
+  const k = (v: number) => { b.byte(0x41); b.s32(v); };
+  k(0); k(eip); b.byte(0x36); b.u32(2); b.u32(L.eip);
+  k(0); k(0); b.byte(0x28); b.u32(2); b.u32(CALLS + 4 * id); k(1); b.byte(0x6a); b.byte(0x36); b.u32(2); b.u32(CALLS + 4 * id);
+  k(exit); b.byte(0x0b);
+  const types = new ByteWriter(); types.u32(1); types.bytes([0x60, 1, 0x7f, 1, 0x7f]);
+  const imports = new ByteWriter(); imports.u32(1); imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
+  const funcs = new ByteWriter(); funcs.u32(1); funcs.u32(0);
+  const exports = new ByteWriter(); exports.u32(1); exports.name('f'); exports.byte(0); exports.u32(0);
+  const code = new ByteWriter(); code.u32(1); code.sized(b);
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(wasmModule([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]])), { e: { m: MEM } });
+  return inst.exports.f;
+}
+
+const SHAPE = { pageBits: 6, slotBits: 8 };
+const jcIndex = (pc: number) => ((((pc >>> 12) ^ (pc >>> 18)) & 63) << 8) | (((pc >>> 2) ^ (pc >>> 10)) & 255);
+
+describe('WasmDispatcher', () => {
+  let d: WasmDispatcher;
+  beforeEach(() => {
+    W32.fill(0, STATE >> 2, (CALLS + 64) >> 2);
+    d = new WasmDispatcher(MEM, L, SHAPE);
+  });
+  const calls = (id: number) => word(CALLS + 4 * id);
+
+  it('follows direct links and stops at an exit the exec loop must see, counting what it passed', () => {
+    const a = d.add(tb(0, 0x100, 0), 3), b = d.add(tb(1, 0x200, 1), 5), c = d.add(tb(2, 0x300, 3), 7);
+    d.setLink(a, 0, b);
+    d.setLink(b, 1, c);
+    expect(d.run(a, 1000)).to.equal(3);
+    expect(word(L.slot)).to.equal(c); // the exec loop goes on after c
+    expect(word(L.extra)).to.equal(8); // a and b; c's count is the exec loop's to add
+    expect(word(L.chained)).to.equal(2);
+    expect([calls(0), calls(1), calls(2)]).to.deep.equal([1, 1, 1]);
+  });
+
+  it('stops where the budget ends, at an unlinked exit, and before an invalidated TB', () => {
+    const a = d.add(tb(0, 0x100, 0), 3), b = d.add(tb(1, 0x200, 0), 5), c = d.add(tb(2, 0x300, 3), 7);
+    d.setLink(a, 0, b);
+    d.setLink(b, 0, c);
+    expect(d.run(a, 8)).to.equal(0); // after a (3) only 5 are left: b would use them all
+    expect(word(L.slot)).to.equal(b);
+    expect(word(L.extra)).to.equal(3);
+    setWord(L.extra, 0);
+    d.invalidate(c);
+    expect(d.run(a, 1000)).to.equal(0);
+    expect(word(L.slot)).to.equal(b);
+    expect(calls(2)).to.equal(0);
+    setWord(L.extra, 0);
+    d.setLink(b, 0, -1);
+    expect(d.run(b, 1000)).to.equal(0);
+    expect(word(L.extra)).to.equal(0);
+  });
+
+  it('hands back at once for an exit request, and for the interrupt line only while IF is set', () => {
+    const a = d.add(tb(0, 0x100, 0), 1), b = d.add(tb(1, 0x200, 3), 1);
+    d.setLink(a, 0, b);
+    setWord(L.pending, 1);
+    expect(d.run(a, 1000)).to.equal(0);
+    expect(word(L.slot)).to.equal(a);
+    setWord(L.pending, 2); // IF clear: the interrupt waits
+    expect(d.run(a, 1000)).to.equal(3);
+    expect(word(L.slot)).to.equal(b);
+    setWord(L.eflags, 0x200);
+    expect(d.run(a, 1000)).to.equal(0);
+    expect(word(L.slot)).to.equal(a);
+  });
+
+  it('looks indirect exits up in the jump cache, by pc, flags and CS base', () => {
+    const a = d.add(tb(0, 0x4567, 2), 1), b = d.add(tb(1, 0x9000, 3), 1);
+    setWord(L.csBase, 0x10000);
+    setWord(L.hflags, 0x25);
+    const pc = 0x10000 + 0x4567;
+    d.setJumpCache(jcIndex(pc), pc, 0x25, 0x10000, b);
+    expect(d.run(a, 1000)).to.equal(3);
+    expect(word(L.slot)).to.equal(b);
+    d.setJumpCache(jcIndex(pc), pc, 0x24, 0x10000, b); // other flags: not this TB
+    expect(d.run(a, 1000)).to.equal(2);
+    expect(word(L.slot)).to.equal(a);
+    d.setJumpCache(jcIndex(pc), pc, 0x25, 0x10000, b);
+    d.clearJumpCache(0, 1 << 14);
+    expect(d.run(a, 1000)).to.equal(2);
+  });
+
+  it("maps a page unit's exit ~(member << 2 | exit) to the member's slot and its links", () => {
+    const x = d.add(tb(0, 0x100, 3), 2), y = d.add(tb(1, 0x200, 3), 4), z = d.add(tb(2, 0x300, 3), 6);
+    // The unit's code (in x's slot) leaves from member 1 (y) by exit 1; y's exit 1 links to z.
+    d.setCode(x, tb(3, 0x180, ~((1 << 2) | 1)), d.unitMembers([x, y]));
+    d.setLink(y, 1, z);
+    setWord(L.extra, 10); // the unit's members before y, added by the unit
+    expect(d.run(x, 1000)).to.equal(3);
+    expect(word(L.slot)).to.equal(z);
+    expect(word(L.extra)).to.equal(14); // 10 + y's 4
+    expect(calls(3)).to.equal(1);
+    expect(d.unitMembers([x, -1])).to.equal(-2); // a member without a slot: the exec loop maps
+    d.setCode(x, tb(4, 0x180, ~((1 << 2) | 1)), -2);
+    expect(d.run(x, 1000)).to.be.below(0);
+    expect(word(L.slot)).to.equal(x);
+  });
+
+  it('returns for a unit tick every 512 dispatches of a TB', () => {
+    const a = d.add(tb(0, 0x100, 0), 1);
+    d.setLink(a, 0, a);
+    expect(d.run(a, 1 << 30)).to.equal(0);
+    expect(calls(0)).to.equal(512);
+    expect(word(L.tick)).to.equal(1);
+    expect(d.count(a)).to.equal(512);
+  });
+});
