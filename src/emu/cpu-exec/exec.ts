@@ -16,7 +16,7 @@ import { debugPhys, translateLinear } from '../translate-i386/paging';
 import { HOST_AREA_BYTES } from '../translate-i386/mmu';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
-  DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
+  DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_CPL_MASK, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
   DISPATCH_CHAINED, DISPATCH_PENDING, DISPATCH_SLOT, DISPATCH_TICK,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
@@ -129,6 +129,7 @@ export class CpuExec {
       watch: (addr, len, write, eip) => this.watchAccess(addr, len, write, eip),
     };
     mem.onFlush = () => this.clearJumpCache();
+    mem.onFlushNonGlobal = () => this.clearJumpCacheNonGlobal();
     mem.onFlushPage = (page) => {
       const b = jcBucket(page);
       this.jc.fill(null, b, b + JC_SLOTS);
@@ -183,6 +184,21 @@ export class CpuExec {
       for (let i = 0; i < n; i++) { jc[this.jcUsed[i]] = null; d?.clearJumpCacheEntry(this.jcUsed[i]); }
     }
     this.jcUsedN = 0;
+  }
+
+  /** After a CR3 load that kept the TLB entries of global pages: the code on those stays in the jump cache. */
+  private clearJumpCacheNonGlobal(): void {
+    const n = this.jcUsedN;
+    if (n > this.jcUsed.length) { this.clearJumpCache(); return; }
+    const jc = this.jc, used = this.jcUsed, mem = this.cpu.mem, d = this.dispatch;
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const h = used[i], tb = jc[h];
+      if (tb && mem.globalCode(tb.pc, (tb.flags & HF_CPL_MASK) === 3)) { used[kept++] = h; continue; }
+      jc[h] = null;
+      d?.clearJumpCacheEntry(h);
+    }
+    this.jcUsedN = kept;
   }
 
   private lookup(pc: number, csBase: number, flags: number, cflags: number): TranslationBlock {

@@ -7,7 +7,7 @@ import { X86Cpu } from './cpu';
 import { fpuExec, fpuWait, fxGroup } from './fpu';
 import { helperSse } from './sse';
 import { EXC_AC, EXC_DE, EXC_GP, EXC_UD, EXC_BR, farCall, farJump, farReturn, iret, loadLdt, loadSegment, loadTr, readDescriptor, descriptorAddr, descLimit } from './seg';
-import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, CR4_DE, DR0, EFER, EFLAGS, EIP, EXTRA_INSNS, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_AC, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
+import { CC_DST, CC_OP, CC_SRC, CC_SRC2, CR0, CR0_PE, CR0_PG, CR0_TS, CR2, CR3, CR4, CR4_DE, CR4_PGE, DR0, EFER, EFLAGS, EIP, EXTRA_INSNS, FLAG_AC, FLAG_AF, FLAG_CF, FLAG_DF, FLAG_ID, FLAG_IF, FLAG_IOPL, FLAG_NT, FLAG_OF, FLAG_RF, FLAG_TF, FLAG_ZF, GDTR_BASE, GDTR_LIMIT, HF_AC, HF_INHIBIT_IRQ, HFLAGS, IDTR_BASE, IDTR_LIMIT, R_EAX, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_BASE, SEG_ES, SEG_SS, SYSENTER_CS, SYSENTER_EIP, SYSENTER_ESP, TR_BASE, LDTR_SEL, TR_SEL, CC_MASK, TR_LIMIT, TR_ATTR } from './state';
 
 export const HELPERS: HelperInfo[] = [];
 export const H: Record<string, number> = {};
@@ -298,7 +298,12 @@ def('mov_to_cr', ANY, (cpu, n, v, eip) => {
       if ((v & CR0_PG) && !(v & CR0_PE)) cpu.raise(EXC_GP, 0, eip);
       writeCr0(cpu, v); break;
     case 2: s[CR2] = v; break;
-    case 3: s[CR3] = v; cpu.mem.flushTlb(); cpu.hooks.modeChanged(); break;
+    case 3:
+      s[CR3] = v;
+      // With CR4.PGE, a CR3 load leaves the TLB entries of global pages (SDM 4.10.4.1).
+      if (s[CR4] & CR4_PGE) cpu.mem.flushTlbNonGlobal(); else cpu.mem.flushTlb();
+      cpu.hooks.modeChanged();
+      break;
     case 4:
       if (v & ~0x7fc) cpu.raise(EXC_GP, 0, eip); // TSD DE PSE PAE MCE PGE PCE OSFXSR OSXMMEXCPT; no VME/PVI
       {

@@ -64,6 +64,12 @@ export class Memory implements GuestMemory {
   readonly dv: DataView;
   readonly tlbR: Int32Array;
   readonly tlbW: Int32Array;
+  /** The instruction-fetch half of the TLB (JavaScript only: the exec loop's TB lookups), same encoding. */
+  private readonly tlbX: Int32Array;
+  /** TLB slots filled from a global page (with CR4.PGE): a CR3 load keeps them, as the hardware does. */
+  private readonly tlbGlobal: Uint8Array;
+  /** Set by each page walk: whether its translation came from a global page. */
+  walkGlobal = false;
   /** Number of TBs on each physical page (0: stores are fast). */
   readonly codePages: Uint16Array;
   /** Watchpoints per linear page: such pages get no TLB entry, so every access is checked. */
@@ -91,6 +97,8 @@ export class Memory implements GuestMemory {
     this.dv = new DataView(buffer, 0, size);
     this.tlbR = new Int32Array(buffer, this.layout.tlbR, TLB_ENTRIES).fill(TLB_INVALID);
     this.tlbW = new Int32Array(buffer, this.layout.tlbW, TLB_ENTRIES).fill(TLB_INVALID);
+    this.tlbX = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
+    this.tlbGlobal = new Uint8Array(TLB_ENTRIES);
     this.state = new Int32Array(buffer, this.layout.state, STATE_SIZE);
     this.codePages = new Uint16Array(size >>> PAGE_BITS);
     this.hooks = { translate: (a) => a, codeWrite: () => undefined, watch: () => undefined };
@@ -103,21 +111,46 @@ export class Memory implements GuestMemory {
 
   /** Called after every TLB flush (the exec loop drops its virtual-pc jump cache). */
   onFlush: () => void = () => undefined;
+  /** Called after a flush that kept the global pages (a CR3 load with CR4.PGE). */
+  onFlushNonGlobal: () => void = () => this.onFlush();
   /** Called after a one-page flush (invlpg) with the virtual page number. */
   onFlushPage: (page: number) => void = () => this.onFlush();
 
   flushTlb(): void {
     this.onFlush();
     this.largePageCached = false;
-    for (const v of this.validPages) { this.tlbR[v] = TLB_INVALID; this.tlbW[v] = TLB_INVALID; }
+    for (const v of this.validPages) this.invalidateSlot(v);
     this.validPages.length = 0;
+  }
+
+  /** A CR3 load with CR4.PGE: every entry goes but those of global pages. */
+  flushTlbNonGlobal(): void {
+    const pages = this.validPages;
+    let kept = 0;
+    for (const v of pages) {
+      if (this.tlbGlobal[v]) pages[kept++] = v;
+      else this.invalidateSlot(v);
+    }
+    pages.length = kept;
+    this.onFlushNonGlobal();
+  }
+
+  /** Whether code at linear `pc` (fetched at CPL 3 when `user`) is in a TLB entry of a global page. */
+  globalCode(pc: number, user: boolean): boolean {
+    const v = (user ? USER_TLB : 0) | (pc >>> PAGE_BITS);
+    return this.tlbGlobal[v] !== 0 && this.tlbX[v] !== TLB_INVALID;
+  }
+
+  private invalidateSlot(v: number): void {
+    this.tlbR[v] = this.tlbW[v] = this.tlbX[v] = TLB_INVALID;
+    this.tlbGlobal[v] = 0;
   }
 
   flushTlbPage(addr: number): void {
     if (this.largePageCached) { this.flushTlb(); return; }
     const v = addr >>> PAGE_BITS;
-    this.tlbR[v] = this.tlbW[v] = TLB_INVALID;
-    this.tlbR[v | USER_TLB] = this.tlbW[v | USER_TLB] = TLB_INVALID;
+    this.invalidateSlot(v);
+    this.invalidateSlot(v | USER_TLB);
     this.onFlushPage(v);
   }
 
@@ -135,10 +168,7 @@ export class Memory implements GuestMemory {
     // Implicit supervisor accesses (descriptor tables, TSS) use the supervisor half.
     const v = (this.sysAccess ? 0 : this.tlbBase) | (addr >>> PAGE_BITS);
     const e = ((phys & ~(PAGE_SIZE - 1)) ^ (addr & ~(PAGE_SIZE - 1))) | 0;
-    if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID) {
-      if (this.validPages.length > 8192) this.flushTlb();
-      this.validPages.push(v);
-    }
+    this.track(v);
     if (write) {
       if (this.codePages[phys >>> PAGE_BITS] === 0) this.tlbW[v] = e;
     } else this.tlbR[v] = e;
@@ -237,8 +267,25 @@ export class Memory implements GuestMemory {
     if (p >>> 0 < this.size && this.codePages[p >>> PAGE_BITS] !== 0) this.hooks.codeWrite(p, len, eip);
   }
 
+  /** A TLB slot about to be filled: on the list of valid ones (the TLB is emptied when that grows long). */
+  private track(v: number): void {
+    if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID && this.tlbX[v] === TLB_INVALID) {
+      if (this.validPages.length > 8192) this.flushTlb();
+      this.validPages.push(v);
+    }
+    this.tlbGlobal[v] = this.walkGlobal ? 1 : 0;
+  }
+
   /** Code fetch: physical address of linear `addr` (faults as an instruction fetch). */
   codePhys(addr: number, eip: number): number {
-    return this.hooks.translate(addr, Access.FETCH, eip);
+    const v = this.tlbBase | (addr >>> PAGE_BITS);
+    const e = this.tlbX[v];
+    if (e !== TLB_INVALID) return e ^ addr;
+    const p = this.hooks.translate(addr, Access.FETCH, eip);
+    if (p >= 0 && p < this.size && !this.watchPages[addr >>> PAGE_BITS]) {
+      this.track(v);
+      this.tlbX[v] = ((p & ~(PAGE_SIZE - 1)) ^ (addr & ~(PAGE_SIZE - 1))) | 0;
+    }
+    return p;
   }
 }

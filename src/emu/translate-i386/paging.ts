@@ -4,10 +4,10 @@
 // #PF with CR2 and the error code (P, W/R, U/S, RSVD, I/D).
 import { X86Cpu } from './cpu';
 import { Access } from './mmu';
-import { CR0, CR0_PG, CR0_WP, CR2, CR3, CR4, EFER } from './state';
+import { CR0, CR0_PG, CR0_WP, CR2, CR3, CR4, CR4_PGE, EFER } from './state';
 import { EXC_PF } from './seg';
 
-const PTE_P = 1, PTE_W = 2, PTE_U = 4, PTE_A = 0x20, PTE_D = 0x40, PTE_PS = 0x80;
+const PTE_P = 1, PTE_W = 2, PTE_U = 4, PTE_A = 0x20, PTE_D = 0x40, PTE_PS = 0x80, PTE_G = 0x100;
 const CR4_PSE = 0x10, CR4_PAE = 0x20;
 export const EFER_NXE = 0x800;
 const PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_I = 0x10;
@@ -18,7 +18,7 @@ const PAE_RSVD_HI = 0x7ffffff0;
 interface Entry { lo: number; hi: number; addr: number }
 
 /** Result of a walk, or the #PF error code when it failed (`fault` >= 0). */
-interface Walk { phys: number; fault: number; entries: Entry[]; leafBig: boolean; rights: number; nx: boolean }
+interface Walk { phys: number; fault: number; entries: Entry[]; leafBig: boolean; rights: number; nx: boolean; global?: boolean }
 
 function readEntry(cpu: X86Cpu, addr: number, pae: boolean): Entry {
   const lo = cpu.mem.physRead(addr, 4);
@@ -41,13 +41,13 @@ function walkTables(cpu: X86Cpu, addr: number): Walk {
     if (!(pde.lo & PTE_P)) return fail(0);
     rights &= pde.lo;
     if ((pde.lo & PTE_PS) && (s[CR4] & CR4_PSE)) {
-      return { phys: ((pde.lo & 0xffc00000) | (addr & 0x3fffff)) >>> 0, fault: -1, entries, leafBig: true, rights, nx };
+      return { phys: ((pde.lo & 0xffc00000) | (addr & 0x3fffff)) >>> 0, fault: -1, entries, leafBig: true, rights, nx, global: (pde.lo & PTE_G) !== 0 };
     }
     const pte = readEntry(cpu, (pde.lo & ~0xfff) + (((addr >>> 12) & 0x3ff) << 2), false);
     entries.push(pte);
     if (!(pte.lo & PTE_P)) return fail(0);
     rights &= pte.lo;
-    return { phys: ((pte.lo & ~0xfff) | (addr & 0xfff)) >>> 0, fault: -1, entries, leafBig: false, rights, nx };
+    return { phys: ((pte.lo & ~0xfff) | (addr & 0xfff)) >>> 0, fault: -1, entries, leafBig: false, rights, nx, global: (pte.lo & PTE_G) !== 0 };
   }
   const pdpte = readEntry(cpu, (s[CR3] & ~0x1f) + ((addr >>> 30) << 3), true);
   if (!(pdpte.lo & PTE_P)) return fail(0);
@@ -60,7 +60,7 @@ function walkTables(cpu: X86Cpu, addr: number): Walk {
   nx = nxe && (pde.hi & 0x80000000) !== 0;
   if (pde.lo & PTE_PS) {
     if (pde.lo & 0x1fe000) return fail(PF_P | PF_RSVD);
-    return { phys: ((pde.lo & 0xffe00000) | (addr & 0x1fffff)) >>> 0, fault: -1, entries, leafBig: true, rights, nx };
+    return { phys: ((pde.lo & 0xffe00000) | (addr & 0x1fffff)) >>> 0, fault: -1, entries, leafBig: true, rights, nx, global: (pde.lo & PTE_G) !== 0 };
   }
   const pte = readEntry(cpu, (pde.lo & ~0xfff) + (((addr >>> 12) & 0x1ff) << 3), true);
   entries.push(pte);
@@ -68,7 +68,7 @@ function walkTables(cpu: X86Cpu, addr: number): Walk {
   if (rsvd(pte)) return fail(PF_P | PF_RSVD);
   rights &= pte.lo;
   nx = nx || (nxe && (pte.hi & 0x80000000) !== 0);
-  return { phys: ((pte.lo & ~0xfff) | (addr & 0xfff)) >>> 0, fault: -1, entries, leafBig: false, rights, nx };
+  return { phys: ((pte.lo & ~0xfff) | (addr & 0xfff)) >>> 0, fault: -1, entries, leafBig: false, rights, nx, global: (pte.lo & PTE_G) !== 0 };
 }
 
 export function translateLinear(cpu: X86Cpu, addr: number, access: Access, eip: number): number {
@@ -78,12 +78,14 @@ export function translateLinear(cpu: X86Cpu, addr: number, access: Access, eip: 
 
 function walk(cpu: X86Cpu, addr: number, access: Access, eip: number): number {
   const s = cpu.s;
+  cpu.mem.walkGlobal = false;
   if (!(s[CR0] & CR0_PG)) return addr;
   const user = cpu.cpl === 3 && !cpu.mem.sysAccess;
   const write = access === Access.WRITE;
   const fetch = access === Access.FETCH;
   const w = walkTables(cpu, addr);
   if (w.leafBig) cpu.mem.largePageCached = true;
+  cpu.mem.walkGlobal = w.global === true && (s[CR4] & CR4_PGE) !== 0;
   const nxe = (s[CR4] & CR4_PAE) !== 0 && (s[EFER] & EFER_NXE) !== 0;
   let code = w.fault;
   if (code < 0) {

@@ -39,7 +39,7 @@ export const CC_MASK = FLAG_CF | FLAG_PF | FLAG_AF | FLAG_ZF | FLAG_SF | FLAG_OF
 export const CR0_PE = 1, CR0_MP = 2, CR0_EM = 4, CR0_TS = 8, CR0_ET = 0x10, CR0_NE = 0x20;
 export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_PG = 0x80000000 | 0;
 /** CR4.DE: DR4/DR5 are #UD and DR7 R/W = 10 means an I/O breakpoint. */
-export const CR4_DE = 0x8;
+export const CR4_DE = 0x8, CR4_PGE = 0x80;
 export const CR4_OSFXSR = 0x200, CR4_OSXMMEXCPT = 0x400;
 
 /** Exception vectors. */

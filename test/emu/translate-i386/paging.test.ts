@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { CPU_FAULT, X86Cpu } from '../../../src/emu/translate-i386/cpu';
 import { Access, Memory } from '../../../src/emu/translate-i386/mmu';
 import { debugPhys, translateLinear } from '../../../src/emu/translate-i386/paging';
+import { H, HELPERS } from '../../../src/emu/translate-i386/helpers';
 import { CR0, CR0_PE, CR0_PG, CR0_WP, CR2, CR3, CR4, EFER } from '../../../src/emu/translate-i386/state';
 
 function cpuWith(): X86Cpu {
@@ -77,5 +78,34 @@ describe('page walks', () => {
     expect(tr(cpu, 0x5000, Access.FETCH)).to.deep.equal({ fault: 0x10, cr2: 0x5000 });
     expect(tr(cpu, 0x40000000, Access.READ)).to.deep.equal({ fault: 0, cr2: 0x40000000 });
     expect(debugPhys(cpu, 0xc0a00010)).to.equal(0x600010);
+  });
+
+  it('CR4.PGE: a CR3 load keeps global TLB entries (data and fetch), invlpg and a CR4 write drop them', () => {
+    const cpu = cpuWith(), s = cpu.s, mem = cpu.mem;
+    mem.hooks.translate = (a, access, eip) => translateLinear(cpu, a, access, eip);
+    const movCr = (n: number, v: number) => HELPERS[H.mov_to_cr].fn(cpu, n, v, 0);
+    const pd = 0x10000, pt = 0x11000;
+    w32(cpu, pd, pt | 0x3);
+    w32(cpu, pt + 5 * 4, 0x345000 | 0x103);         // 0x5000: global
+    w32(cpu, pt + 6 * 4, 0x346000 | 0x003);         // 0x6000: not global
+    for (const [a, v] of [[0x345000, 1], [0x346000, 2], [0x445000, 3], [0x446000, 4]]) w32(cpu, a, v);
+    s[CR3] = pd; s[CR4] = 0x80; s[CR0] = CR0_PE | CR0_PG;
+    const both = () => [mem.ld(0x5000, 2, 0), mem.ld(0x6000, 2, 0), mem.codePhys(0x5000, 0) >>> 0, mem.codePhys(0x6000, 0) >>> 0];
+    expect(both()).to.deep.equal([1, 2, 0x345000, 0x346000]);
+    w32(cpu, pt + 5 * 4, 0x445000 | 0x163);         // both remapped; the TLB still has the old entries
+    w32(cpu, pt + 6 * 4, 0x446000 | 0x063);
+    expect(both()).to.deep.equal([1, 2, 0x345000, 0x346000]);
+    movCr(3, pd);
+    expect(both()).to.deep.equal([1, 4, 0x345000, 0x446000]); // the global page kept its entry
+    mem.flushTlbPage(0x5000);
+    expect(both()).to.deep.equal([3, 4, 0x445000, 0x446000]); // invlpg drops it
+    w32(cpu, pt + 5 * 4, 0x345000 | 0x163);
+    movCr(3, pd);
+    expect(both()[0]).to.equal(3);
+    movCr(4, 0); // PGE off flushes everything
+    expect(both()).to.deep.equal([1, 4, 0x345000, 0x446000]);
+    w32(cpu, pt + 5 * 4, 0x445000 | 0x163);
+    movCr(3, pd); // without PGE a CR3 load flushes global pages too
+    expect(both()[0]).to.equal(3);
   });
 });
