@@ -13,7 +13,7 @@ import { GuestDebugRegs } from './debug-regs';
 import { WatchType } from './debug-target';
 import { HELPERS } from '../translate-i386/helpers';
 import { debugPhys, translateLinear } from '../translate-i386/paging';
-import { HOST_AREA_BYTES } from '../translate-i386/mmu';
+import { HOST_AREA_BYTES, USER_TLB } from '../translate-i386/mmu';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
   DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_CPL_MASK, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
@@ -130,11 +130,7 @@ export class CpuExec {
     };
     mem.onFlush = () => this.clearJumpCache();
     mem.onFlushNonGlobal = () => this.clearJumpCacheNonGlobal();
-    mem.onFlushPage = (page) => {
-      const b = jcBucket(page);
-      this.jc.fill(null, b, b + JC_SLOTS);
-      this.dispatch?.clearJumpCache(b, b + JC_SLOTS);
-    };
+    mem.onFlushPage = (page) => { const b = jcBucket(page); this.jc.fill(null, b, b + JC_SLOTS); };
     cpu.hooks.modeChanged = () => { /* lookups use the current hflags; nothing cached by mode */ };
     cpu.hooks.softInterrupt = (vector, nextEip, eip) => {
       this.log.interrupt(cpu, vector, true, -1, this.stats.interrupts);
@@ -163,9 +159,9 @@ export class CpuExec {
     this.dispatch = this.wasm ? new WasmDispatcher(mem.wasm!, {
       eip: st + EIP * 4, csBase: st + (SEG_BASE + SEG_CS) * 4, hflags: st + HFLAGS * 4, eflags: st + EFLAGS * 4,
       extra: mem.layout.extra, pending: st + DISPATCH_PENDING * 4, slot: st + DISPATCH_SLOT * 4, tick: st + DISPATCH_TICK * 4,
-      chained: st + DISPATCH_CHAINED * 4,
+      chained: st + DISPATCH_CHAINED * 4, tlbX: mem.layout.tlbX, userTlb: USER_TLB,
       area: mem.layout.host, areaBytes: HOST_AREA_BYTES,
-    }, { pageBits: JC_PAGE_BITS, slotBits: JC_SLOT_BITS }) : null;
+    }) : null;
     // Tiered falls back to JavaScript; the wasm backend alone must not pass for what it is not.
     if (opts.backend === 'wasm' && !this.wasm) throw new Error('backend=wasm: the host gave no WebAssembly.Memory this large');
   }
@@ -179,10 +175,8 @@ export class CpuExec {
 
   private clearJumpCache(): void {
     const jc = this.jc, n = this.jcUsedN;
-    const d = this.dispatch;
-    if (n > this.jcUsed.length) { jc.fill(null); d?.clearJumpCache(0, JC_SIZE); } else {
-      for (let i = 0; i < n; i++) { jc[this.jcUsed[i]] = null; d?.clearJumpCacheEntry(this.jcUsed[i]); }
-    }
+    if (n > this.jcUsed.length) jc.fill(null);
+    else for (let i = 0; i < n; i++) jc[this.jcUsed[i]] = null;
     this.jcUsedN = 0;
   }
 
@@ -190,13 +184,12 @@ export class CpuExec {
   private clearJumpCacheNonGlobal(): void {
     const n = this.jcUsedN;
     if (n > this.jcUsed.length) { this.clearJumpCache(); return; }
-    const jc = this.jc, used = this.jcUsed, mem = this.cpu.mem, d = this.dispatch;
+    const jc = this.jc, used = this.jcUsed, mem = this.cpu.mem;
     let kept = 0;
     for (let i = 0; i < n; i++) {
       const h = used[i], tb = jc[h];
       if (tb && mem.globalCode(tb.pc, (tb.flags & HF_CPL_MASK) === 3)) { used[kept++] = h; continue; }
       jc[h] = null;
-      d?.clearJumpCacheEntry(h);
     }
     this.jcUsedN = kept;
   }
@@ -225,7 +218,8 @@ export class CpuExec {
       this.jcUsedN++;
     }
     this.jc[h] = tb;
-    this.dispatch?.setJumpCache(h, pc, flags, csBase, tb.dslot);
+    // Another TB may have taken its place in the dispatcher's table since.
+    if (tb.dslot >= 0) this.dispatch!.register(tb.dslot, pc, tb.physPc, flags, csBase);
     return tb;
   }
 
@@ -493,8 +487,7 @@ export class CpuExec {
     this.slotTbs[slot] = t;
     t.jmp.forEach((nx, k) => { if (nx && !nx.invalid && nx.dslot >= 0) d.setLink(slot, k, nx.dslot); });
     for (const { tb: src, slot: k } of t.incoming) if (src.dslot >= 0 && src.link(k) === t) d.setLink(src.dslot, k, slot);
-    const h = jcBucket(t.pc >>> 12) | (((t.pc >>> 2) ^ (t.pc >>> 10)) & (JC_SLOTS - 1));
-    if (this.jc[h] === t) d.setJumpCache(h, t.pc, t.flags, t.csBase, slot);
+    d.register(slot, t.pc, t.physPc, t.flags, t.csBase);
   }
 
   /** Link exit `k` of `src` to `to` (null: unlink), for the exec loop and the dispatcher. */

@@ -1,8 +1,10 @@
 // The wasm dispatcher: goes from one compiled TB to the next without returning to JavaScript,
 // as QEMU's chained TBs and lookup_and_goto_ptr do. Each dispatchable TB has a slot: its
 // function in a shared table, and in the wasm memory its instruction count, its direct links
-// (slots) and its page unit's member slots. An indirect exit (ret, jmp *) looks the target up
-// in a wasm copy of the exec loop's jump cache. Whatever the exec loop must see (an exit not
+// (slots) and its page unit's member slots. An indirect exit (ret, jmp *) finds its target as
+// QEMU's tb_lookup does: the physical address through the fetch TLB, then a table of TBs by
+// (pc, physical pc, flags, CS base), which a TLB flush leaves valid since the TLB check comes
+// first. Whatever the exec loop must see (an exit not
 // taken in wasm, an interrupt, the budget, a unit tick) returns the last TB's exit code to it,
 // with DISPATCH_SLOT naming that TB: the exec loop then goes on exactly as if it had called
 // the TB itself. Instructions of the TBs passed through are added to EXTRA_INSNS.
@@ -15,25 +17,30 @@ const MEMBER_WORDS = 1 << 18;
 /** Per slot: ok, icount, link0, link1, unit member base (-1 none, -2 leave to JS), dispatch count. */
 const META_SHIFT = 5;
 const M_OK = 0, M_ICOUNT = 4, M_LINK = 8, M_BASE = 16, M_COUNT = 20;
-/** Per jump-cache entry: pc, flags, CS base, slot. */
-const JC_SHIFT = 4;
+/** The table of TBs by physical pc: entries of pc, physical pc, flags, CS base, slot. */
+const TABLE_BITS = 16;
+const T_SHIFT = 5;
 
 export interface DispatchLayout {
   /** Byte offsets of the state words the dispatcher reads and writes. */
   eip: number; csBase: number; hflags: number; eflags: number; extra: number;
   pending: number; slot: number; tick: number; chained: number;
+  /** The fetch TLB (entries phys page ^ virtual page; low bits set: invalid) and its user half's index. */
+  tlbX: number; userTlb: number;
   /** Start and size of the area for the dispatcher's tables. */
   area: number; areaBytes: number;
 }
 
-/** The exec loop's jump-cache hash, which the dispatcher computes as well. */
-export interface JumpCacheShape { pageBits: number; slotBits: number }
+/** Where a TB goes in the table (the dispatcher computes the same). */
+function tableIndex(pc: number, phys: number): number {
+  return ((phys >>> 2) ^ (phys >>> (2 + TABLE_BITS)) ^ (pc >>> 12)) & ((1 << TABLE_BITS) - 1);
+}
 
 const enum W {
   unreachable = 0x00, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, return_ = 0x0f, call_indirect = 0x11,
   local_get = 0x20, local_set = 0x21, local_tee = 0x22, i32_load = 0x28, i32_store = 0x36, i32_const = 0x41,
   i32_eqz = 0x45, i32_eq = 0x46, i32_ne = 0x47, i32_lt_s = 0x48, i32_ge_s = 0x4e,
-  i32_add = 0x6a, i32_sub = 0x6b, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73, i32_shl = 0x74, i32_shr_u = 0x76,
+  i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73, i32_shl = 0x74, i32_shr_u = 0x76,
 }
 
 export class WasmDispatcher {
@@ -41,19 +48,17 @@ export class WasmDispatcher {
   /** run(slot, left): run from that slot's TB; returns the exit code of the TB named by DISPATCH_SLOT. */
   readonly run: (slot: number, left: number) => number;
   private readonly meta: Int32Array;
-  private readonly jc: Int32Array;
+  private readonly tbTable: Int32Array;
   private readonly members: Int32Array;
-  private readonly jcSize: number;
   private nextSlot = 0;
   private nextMember = 0;
 
-  constructor(memory: WebAssembly.Memory, private readonly layout: DispatchLayout, private readonly shape: JumpCacheShape) {
-    this.jcSize = 1 << (shape.pageBits + shape.slotBits);
-    const metaBytes = DISPATCH_SLOTS << META_SHIFT, jcBytes = this.jcSize << JC_SHIFT;
-    if (metaBytes + jcBytes + MEMBER_WORDS * 4 > layout.areaBytes) throw new Error('wasm dispatcher: area too small');
+  constructor(memory: WebAssembly.Memory, private readonly layout: DispatchLayout) {
+    const metaBytes = DISPATCH_SLOTS << META_SHIFT, tableBytes = 1 << (TABLE_BITS + T_SHIFT);
+    if (metaBytes + tableBytes + MEMBER_WORDS * 4 > layout.areaBytes) throw new Error('wasm dispatcher: area too small');
     this.meta = new Int32Array(memory.buffer, layout.area, metaBytes >> 2);
-    this.jc = new Int32Array(memory.buffer, layout.area + metaBytes, jcBytes >> 2);
-    this.members = new Int32Array(memory.buffer, layout.area + metaBytes + jcBytes, MEMBER_WORDS);
+    this.tbTable = new Int32Array(memory.buffer, layout.area + metaBytes, tableBytes >> 2);
+    this.members = new Int32Array(memory.buffer, layout.area + metaBytes + tableBytes, MEMBER_WORDS);
     this.table = new WebAssembly.Table({ element: 'anyfunc', initial: DISPATCH_SLOTS });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(this.encode()), { e: { m: memory, t: this.table } });
     this.run = inst.exports.run as (slot: number, left: number) => number;
@@ -64,7 +69,7 @@ export class WasmDispatcher {
   reset(): void {
     this.nextSlot = 0;
     this.nextMember = 0;
-    this.clearJumpCache(0, this.jcSize);
+    this.tbTable.fill(-1);
   }
 
   /** A slot for a TB whose code is `fn` (a wasm function (left) -> exit), or -1 when none is left. */
@@ -100,17 +105,11 @@ export class WasmDispatcher {
   /** Dispatches of the slot's TB by the dispatcher (its heat, beside the exec loop's count). */
   count(slot: number): number { return this.meta[(slot << (META_SHIFT - 2)) + M_COUNT / 4]; }
 
-  /** Jump-cache entry `h` now holds this TB (slot -1: one the dispatcher must not enter). */
-  setJumpCache(h: number, pc: number, flags: number, csBase: number, slot: number): void {
-    const j = h << (JC_SHIFT - 2), jc = this.jc;
-    jc[j] = pc; jc[j + 1] = flags; jc[j + 2] = csBase; jc[j + 3] = slot;
+  /** Make a TB findable by indirect exits (it replaces whichever TB had its table entry). */
+  register(slot: number, pc: number, physPc: number, flags: number, csBase: number): void {
+    const t = tableIndex(pc, physPc) << (T_SHIFT - 2), tab = this.tbTable;
+    tab[t] = pc; tab[t + 1] = physPc; tab[t + 2] = flags; tab[t + 3] = csBase; tab[t + 4] = slot;
   }
-
-  clearJumpCache(from: number, to: number): void {
-    for (let h = from; h < to; h++) this.jc[(h << (JC_SHIFT - 2)) + 3] = -1;
-  }
-
-  clearJumpCacheEntry(h: number): void { this.jc[(h << (JC_SHIFT - 2)) + 3] = -1; }
 
   private encode(): Uint8Array<ArrayBuffer> {
     const types = new ByteWriter();
@@ -133,11 +132,10 @@ export class WasmDispatcher {
 
   private body(): ByteWriter {
     const L = this.layout, w = new ByteWriter();
-    const META = L.area, JC = L.area + (DISPATCH_SLOTS << META_SHIFT), MEMBERS = JC + (this.jcSize << JC_SHIFT);
-    const { pageBits, slotBits } = this.shape;
-    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t.
-    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10;
-    w.u32(1); w.u32(9); w.byte(0x7f);
+    const META = L.area, TABLE = L.area + (DISPATCH_SLOTS << META_SHIFT), MEMBERS = TABLE + (1 << (TABLE_BITS + T_SHIFT));
+    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf.
+    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12;
+    w.u32(1); w.u32(11); w.byte(0x7f);
     const op = (...b: number[]) => { for (const x of b) w.byte(x); };
     const k = (v: number) => { w.byte(W.i32_const); w.s32(v); };
     const get = (l: number) => { w.byte(W.local_get); w.u32(l); };
@@ -175,17 +173,22 @@ export class WasmDispatcher {
     // The budget: this TB's instructions (with those of unit members before it) must leave some.
     loadAbs(L.extra); get(E0); op(W.i32_sub); get(MO); load(META + M_ICOUNT); op(W.i32_add); tee(COST);
     get(LEFT); op(W.i32_ge_s); leaveIf();
-    // The next TB: the jump cache for an indirect exit, else the direct link.
+    // The next TB: for an indirect exit, the fetch TLB (of the CPL's half) gives the physical pc
+    // and the table the TB; else the direct link.
     get(EX); k(2); op(W.i32_eq, W.if_, 0x40);
     loadAbs(L.csBase); loadAbs(L.eip); op(W.i32_add); set(PC);
-    get(PC); k(12); op(W.i32_shr_u); tee(T); get(T); k(pageBits); op(W.i32_shr_u, W.i32_xor); k((1 << pageBits) - 1); op(W.i32_and);
-    k(slotBits); op(W.i32_shl);
-    get(PC); k(2); op(W.i32_shr_u); get(PC); k(10); op(W.i32_shr_u, W.i32_xor); k((1 << slotBits) - 1); op(W.i32_and, W.i32_or);
-    k(JC_SHIFT); op(W.i32_shl); set(T);
-    get(T); load(JC); get(PC); op(W.i32_ne); leaveIf();
-    get(T); load(JC + 4); loadAbs(L.hflags); op(W.i32_ne); leaveIf();
-    get(T); load(JC + 8); loadAbs(L.csBase); op(W.i32_ne); leaveIf();
-    get(T); load(JC + 12); set(NX);
+    loadAbs(L.hflags); set(HF);
+    get(PC); k(12); op(W.i32_shr_u);
+    get(HF); k(3); op(W.i32_and); k(3); op(W.i32_eq); k(L.userTlb); op(W.i32_mul, W.i32_or);
+    k(2); op(W.i32_shl); load(L.tlbX); tee(T); k(4095); op(W.i32_and); leaveIf();
+    get(T); get(PC); op(W.i32_xor); set(PHYS);
+    get(PHYS); k(2); op(W.i32_shr_u); get(PHYS); k(2 + TABLE_BITS); op(W.i32_shr_u, W.i32_xor); get(PC); k(12); op(W.i32_shr_u, W.i32_xor);
+    k((1 << TABLE_BITS) - 1); op(W.i32_and); k(T_SHIFT); op(W.i32_shl); set(T);
+    get(T); load(TABLE); get(PC); op(W.i32_ne); leaveIf();
+    get(T); load(TABLE + 4); get(PHYS); op(W.i32_ne); leaveIf();
+    get(T); load(TABLE + 8); get(HF); op(W.i32_ne); leaveIf();
+    get(T); load(TABLE + 12); loadAbs(L.csBase); op(W.i32_ne); leaveIf();
+    get(T); load(TABLE + 16); set(NX);
     op(W.else_);
     get(MO); get(EX); k(2); op(W.i32_shl, W.i32_add); load(META + M_LINK); set(NX);
     op(W.end);

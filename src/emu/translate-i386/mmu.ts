@@ -32,7 +32,7 @@ export interface MemoryHooks {
 
 const WASM_PAGE = 65536;
 /** After the state: room for the run-time tables of generated code (the wasm dispatcher's). */
-export const HOST_AREA_BYTES = 10 << 20;
+export const HOST_AREA_BYTES = 12 << 20;
 
 /**
  * RAM, the two TLBs and the CPU state in one buffer, RAM first: a WebAssembly.Memory when the
@@ -52,8 +52,8 @@ export class Memory implements GuestMemory {
   readonly ram: ArrayBuffer;
   /** The memory generated wasm code imports (null: the host could not provide one this large). */
   readonly wasm: WebAssembly.Memory | null;
-  /** Byte offsets of tlbR, tlbW and the CPU state in `ram` (RAM itself is at 0). */
-  readonly layout: { tlbR: number; tlbW: number; state: number; extra: number; host: number };
+  /** Byte offsets of the TLBs (read, write, fetch), the CPU state and the host area in `ram` (RAM itself is at 0). */
+  readonly layout: { tlbR: number; tlbW: number; tlbX: number; state: number; extra: number; host: number };
   /** The CPU's architectural state (X86Cpu.s), here so that wasm code reaches it. */
   readonly state: Int32Array;
   readonly m8: Uint8Array;
@@ -64,8 +64,8 @@ export class Memory implements GuestMemory {
   readonly dv: DataView;
   readonly tlbR: Int32Array;
   readonly tlbW: Int32Array;
-  /** The instruction-fetch half of the TLB (JavaScript only: the exec loop's TB lookups), same encoding. */
-  private readonly tlbX: Int32Array;
+  /** The instruction-fetch TLB (TB lookups, in the exec loop and the wasm dispatcher), same encoding. */
+  readonly tlbX: Int32Array;
   /** TLB slots filled from a global page (with CR4.PGE): a CR3 load keeps them, as the hardware does. */
   private readonly tlbGlobal: Uint8Array;
   /** Set by each page walk: whether its translation came from a global page. */
@@ -83,9 +83,9 @@ export class Memory implements GuestMemory {
   constructor(readonly size: number) {
     if (size % PAGE_SIZE) throw new Error('RAM size must be a multiple of 4 KiB');
     const tlbBytes = TLB_ENTRIES * 4;
-    const state = size + 2 * tlbBytes;
+    const state = size + 3 * tlbBytes;
     const host = state + STATE_SIZE * 4;
-    this.layout = { tlbR: size, tlbW: size + tlbBytes, state, extra: state + EXTRA_INSNS * 4, host };
+    this.layout = { tlbR: size, tlbW: size + tlbBytes, tlbX: size + 2 * tlbBytes, state, extra: state + EXTRA_INSNS * 4, host };
     const { buffer, wasm } = allocate(host + HOST_AREA_BYTES);
     this.ram = buffer;
     this.wasm = wasm;
@@ -97,7 +97,7 @@ export class Memory implements GuestMemory {
     this.dv = new DataView(buffer, 0, size);
     this.tlbR = new Int32Array(buffer, this.layout.tlbR, TLB_ENTRIES).fill(TLB_INVALID);
     this.tlbW = new Int32Array(buffer, this.layout.tlbW, TLB_ENTRIES).fill(TLB_INVALID);
-    this.tlbX = new Int32Array(TLB_ENTRIES).fill(TLB_INVALID);
+    this.tlbX = new Int32Array(buffer, this.layout.tlbX, TLB_ENTRIES).fill(TLB_INVALID);
     this.tlbGlobal = new Uint8Array(TLB_ENTRIES);
     this.state = new Int32Array(buffer, this.layout.state, STATE_SIZE);
     this.codePages = new Uint16Array(size >>> PAGE_BITS);

@@ -5,14 +5,16 @@ import { expect } from 'chai';
 import { DispatchLayout, WasmDispatcher } from '../../../src/emu/hostgen/wasm-dispatch';
 import { ByteWriter, wasmModule } from '../../../src/emu/hostgen/wasm-writer';
 
-const MEM = new WebAssembly.Memory({ initial: 256 }); // 16 MiB
+const MEM = new WebAssembly.Memory({ initial: 512 }); // 32 MiB
 const W32 = new Int32Array(MEM.buffer);
-const STATE = 0x1000, CALLS = 0x2000;
+const STATE = 0x1000, CALLS = 0x2000, TLBX = 16 << 20, USER = 1 << 20;
 const L: DispatchLayout = {
   eip: STATE, csBase: STATE + 4, hflags: STATE + 8, eflags: STATE + 12, extra: STATE + 16,
-  pending: STATE + 20, slot: STATE + 24, tick: STATE + 28, chained: STATE + 32,
+  pending: STATE + 20, slot: STATE + 24, tick: STATE + 28, chained: STATE + 32, tlbX: TLBX, userTlb: USER,
   area: 0x10000, areaBytes: (16 << 20) - 0x10000,
 };
+/** The fetch TLB entry of virtual page `v` (with USER for CPL 3): physical page `p`, or invalid. */
+const setTlbX = (v: number, p: number | null) => { W32[(TLBX >> 2) + v] = p === null ? -1 : ((p ^ (v & (USER - 1))) << 12); };
 const word = (addr: number) => W32[addr >> 2];
 const setWord = (addr: number, v: number) => { W32[addr >> 2] = v; };
 
@@ -33,14 +35,12 @@ function tb(id: number, eip: number, exit: number): unknown {
   return inst.exports.f;
 }
 
-const SHAPE = { pageBits: 6, slotBits: 8 };
-const jcIndex = (pc: number) => ((((pc >>> 12) ^ (pc >>> 18)) & 63) << 8) | (((pc >>> 2) ^ (pc >>> 10)) & 255);
 
 describe('WasmDispatcher', () => {
   let d: WasmDispatcher;
   beforeEach(() => {
     W32.fill(0, STATE >> 2, (CALLS + 64) >> 2);
-    d = new WasmDispatcher(MEM, L, SHAPE);
+    d = new WasmDispatcher(MEM, L);
   });
   const calls = (id: number) => word(CALLS + 4 * id);
 
@@ -87,20 +87,33 @@ describe('WasmDispatcher', () => {
     expect(word(L.slot)).to.equal(a);
   });
 
-  it('looks indirect exits up in the jump cache, by pc, flags and CS base', () => {
+  it('finds the target of an indirect exit through the fetch TLB (of the CPL) and its physical pc', () => {
     const a = d.add(tb(0, 0x4567, 2), 1), b = d.add(tb(1, 0x9000, 3), 1);
     setWord(L.csBase, 0x10000);
-    setWord(L.hflags, 0x25);
+    setWord(L.hflags, 0x24); // CPL 0
     const pc = 0x10000 + 0x4567;
-    d.setJumpCache(jcIndex(pc), pc, 0x25, 0x10000, b);
+    setTlbX(0x14, 0x834);
+    d.register(b, pc, 0x834567, 0x24, 0x10000);
     expect(d.run(a, 1000)).to.equal(3);
     expect(word(L.slot)).to.equal(b);
-    d.setJumpCache(jcIndex(pc), pc, 0x24, 0x10000, b); // other flags: not this TB
+    setTlbX(0x14, 0x835); // the page maps elsewhere now: not that TB
     expect(d.run(a, 1000)).to.equal(2);
     expect(word(L.slot)).to.equal(a);
-    d.setJumpCache(jcIndex(pc), pc, 0x25, 0x10000, b);
-    d.clearJumpCache(0, 1 << 14);
+    setTlbX(0x14, null); // no fetch TLB entry: the exec loop looks up (and fills it)
     expect(d.run(a, 1000)).to.equal(2);
+    setTlbX(0x14, 0x834);
+    d.register(b, pc, 0x834567, 0x20, 0x10000); // other flags: not this TB
+    expect(d.run(a, 1000)).to.equal(2);
+    // CPL 3 uses the user half of the TLB.
+    setWord(L.hflags, 0x23);
+    d.register(b, pc, 0x834567, 0x23, 0x10000);
+    expect(d.run(a, 1000)).to.equal(2);
+    setTlbX(USER | 0x14, 0x834);
+    expect(d.run(a, 1000)).to.equal(3);
+    d.reset(); // a TB-cache flush forgets every TB
+    expect(d.run(a, 1000)).to.equal(2);
+    setTlbX(USER | 0x14, null);
+    setTlbX(0x14, null);
   });
 
   it("maps a page unit's exit ~(member << 2 | exit) to the member's slot and its links", () => {
