@@ -69,7 +69,7 @@ function infoCommands(irq: IrqCounter): CommandDef[] {
         const addr = Number(evalExpr(ctx.debug.cpu, t) & 0xffffffffn);
         const tbs = findTbs(exec, addr);
         if (!tbs.length) throw new MonitorError(`info tb: no translated block at 0x${addr.toString(16).padStart(8, '0')}`);
-        tbs.forEach((tb, i) => { if (i) ctx.line(''); lines(ctx, infoTbOne(ctx.machine.mem, tb, ctx.machine.exec.mayLoop(tb))); });
+        tbs.forEach((tb, i) => { if (i) ctx.line(''); lines(ctx, infoTbOne(ctx.machine.exec, tb)); });
       },
     },
   ];

@@ -5,7 +5,6 @@ import { CF_NOCHAIN, CF_SINGLE_INSN, TranslationBlock, tbName, tbTlbBase } from 
 import { genFunctionSource } from '../emu/hostgen/jsgen';
 import { formatIr } from '../emu/tcg/printer';
 import { HF_CS32 } from '../emu/translate-i386/state';
-import { Memory } from '../emu/translate-i386/mmu';
 import { disasmLine, hex8 } from './format';
 
 export const TB_LIST_LIMIT = 20;
@@ -64,7 +63,8 @@ function physOfOffset(tb: TranslationBlock, off: number): number {
   return r[2] + (off - first);
 }
 
-export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): string[] {
+export function infoTbOne(exec: CpuExec, tb: TranslationBlock): string[] {
+  const mem = exec.cpu.mem, loop = exec.mayLoop(tb);
   const out = [
     `TB #${tb.id}: pc=0x${hex8(tb.pc)} cs_base=0x${hex8(tb.csBase)} phys=0x${hex8(tb.physPc)} flags=0x${hex8(tb.flags)} cflags=${cflagsText(tb.cflags)}`,
     `  ${tb.icount} guest instructions, ${tb.size} bytes, exec count ${execText(tb)}, ${tb.fn ? `compiled to ${tb.wasm ? 'WebAssembly' : 'JavaScript'}` : 'interpreted'}`,
@@ -83,10 +83,9 @@ export function infoTbOne(mem: Memory, tb: TranslationBlock, loop = false): stri
     out.push(`    ${d ? d.text : `0x${hex8(lin)}: (code not readable)`}`);
   }
   if (tb.ir) {
-    if (tb.opsBefore) {
+    if (!tb.invalid) {
       out.push('  IR before optimization:');
-      const before = Object.assign(Object.create(Object.getPrototypeOf(tb.ir)), tb.ir, { ops: tb.opsBefore });
-      for (const l of formatIr(before).trimEnd().split('\n')) out.push('   ' + l);
+      for (const l of formatIr(exec.irBeforeOptimization(tb)).trimEnd().split('\n')) out.push('   ' + l);
     }
     out.push('  IR after optimization:');
     for (const l of formatIr(tb.ir).trimEnd().split('\n')) out.push('   ' + l);

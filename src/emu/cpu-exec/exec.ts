@@ -6,6 +6,7 @@ import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligib
 import { isLoop, WasmBackend } from '../hostgen/wasmgen';
 import { WasmDispatcher } from '../hostgen/wasm-dispatch';
 import { assemble, interpret } from '../tcg/interp';
+import { IrFunc } from '../tcg/ir';
 import { mulhs, mulhu, optimize } from '../tcg/optimize';
 import { formatIr } from '../tcg/printer';
 import { CPU_FAULT, X86Cpu } from '../translate-i386/cpu';
@@ -233,6 +234,19 @@ export class CpuExec {
     return p >= 0 && (p & ~0xfff) === (tb.ranges[2] & ~0xfff);
   }
 
+  /**
+   * A TB's IR before optimization, translated again from its code (which is unchanged while the
+   * TB is valid): no TB keeps it, only `info tb` shows it.
+   */
+  irBeforeOptimization(tb: TranslationBlock): IrFunc {
+    const mem = this.cpu.mem, [p0, end0, p1] = tb.ranges, firstLen = end0 - p0;
+    const fetch = (linear: number): number => {
+      const off = (linear - tb.pc) | 0;
+      return mem.physRead8(off < firstLen ? p0 + off : p1 + (off - firstLen));
+    };
+    return translateTb(fetch, tb.csBase, (tb.pc - tb.csBase) | 0, tb.flags, tb.cflags & CF_SINGLE_INSN ? 1 : MAX_INSNS).ir;
+  }
+
   private translate(pc: number, csBase: number, flags: number, cflags: number, phys: number): TranslationBlock {
     if (this.tbCount >= this.opts.maxTbs) this.flush();
     const mem = this.cpu.mem;
@@ -250,7 +264,6 @@ export class CpuExec {
     const size = (res.endPc - pc) | 0;
     const ir = res.ir;
     const opText = this.log.enabled('op') ? formatIr(ir) : '';
-    const opsBefore = ir.ops; // the optimizer builds new op lists and leaves this one intact
     optimize(ir);
     this.stats.tbsTranslated++;
     this.stats.insnsTranslated += res.icount;
@@ -262,7 +275,6 @@ export class CpuExec {
     if (size > firstLen && phys1 >= 0) ranges.push(phys1, phys1 + (size - firstLen));
     const tb = new TranslationBlock(this.nextId++, pc, csBase, flags, cflags, phys, size, res.icount, res.insnEips, ir,
       this.compilesAtOnce() ? null : assemble(ir), ranges);
-    tb.opsBefore = opsBefore;
     this.stats.translateMs += performance.now() - t0;
     let list = this.tbs.get(phys);
     if (!list) this.tbs.set(phys, list = []);

@@ -1,6 +1,6 @@
 // A translated block and its key (QEMU's TranslationBlock).
 import { InterpCode } from '../tcg/interp';
-import { IrFunc, IrOp } from '../tcg/ir';
+import { IrFunc } from '../tcg/ir';
 import { TbFunction } from '../hostgen/jsgen';
 import { USER_TLB } from '../translate-i386/mmu';
 import { HF_CPL_MASK } from '../translate-i386/state';
@@ -46,8 +46,6 @@ export class TranslationBlock {
   compileQueued = false;
   /** Optimized IR kept until the TB is compiled (and for `info tb`). */
   ir: IrFunc | null;
-  /** The IR ops as the front end emitted them (before the optimizer), for `info tb ADDR`. */
-  opsBefore: IrOp[] | null = null;
   interp: InterpCode | null;
 
   constructor(
