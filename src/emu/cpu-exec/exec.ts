@@ -459,6 +459,7 @@ export class CpuExec {
       const fns = compileBatch(this.env, sources, mulhu, mulhs);
       live.forEach((t, i) => {
         t.fn = fns[i];
+        t.interp = null;
         this.log.compiled(t, sources[i]);
         this.buildRegion(t);
       });
@@ -477,6 +478,7 @@ export class CpuExec {
     live.forEach((t, i) => {
       t.fn = fns[i][0];
       t.wasm = true;
+      t.interp = null; // compiled code runs it from now on
       this.addSlot(t);
       this.stats.tbsWasm++;
       this.stats.tbsCompiled++;
