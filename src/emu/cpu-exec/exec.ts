@@ -248,7 +248,8 @@ export class CpuExec {
   }
 
   private translate(pc: number, csBase: number, flags: number, cflags: number, phys: number): TranslationBlock {
-    if (this.tbCount >= this.opts.maxTbs) this.flush();
+    // Also when the dispatcher has no slot left (invalidated TBs keep theirs until a flush).
+    if (this.tbCount >= this.opts.maxTbs || this.dispatch?.full) this.flush();
     const mem = this.cpu.mem;
     const page0 = pc >>> 12;
     let phys1 = -1;

@@ -65,16 +65,20 @@ export class WasmDispatcher {
     this.reset();
   }
 
+  /** No slot or no unit-member room is left: the TB cache should be flushed. */
+  full = false;
+
   /** Forget every slot (a TB-cache flush). */
   reset(): void {
     this.nextSlot = 0;
     this.nextMember = 0;
+    this.full = false;
     this.tbTable.fill(-1);
   }
 
   /** A slot for a TB whose code is `fn` (a wasm function (left) -> exit), or -1 when none is left. */
   add(fn: unknown, icount: number): number {
-    if (this.nextSlot >= DISPATCH_SLOTS) return -1;
+    if (this.nextSlot >= DISPATCH_SLOTS) { this.full = true; return -1; }
     const slot = this.nextSlot++, m = slot << (META_SHIFT - 2), meta = this.meta;
     this.table.set(slot, fn as never);
     meta[m + M_OK / 4] = 1;
@@ -93,7 +97,8 @@ export class WasmDispatcher {
 
   /** Where a unit's member slots are kept, for its negative exit codes (-2: no room, or a member has no slot). */
   unitMembers(slots: number[]): number {
-    if (slots.some(s => s < 0) || this.nextMember + slots.length > MEMBER_WORDS) return -2;
+    if (this.nextMember + slots.length > MEMBER_WORDS) this.full = true;
+    if (slots.some(s => s < 0) || this.full) return -2;
     const base = this.nextMember;
     this.members.set(slots, base);
     this.nextMember += slots.length;

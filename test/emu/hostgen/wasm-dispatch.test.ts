@@ -2,7 +2,7 @@
 // return a fixed exit code: where it goes on (links, jump cache, unit members) and where it
 // must hand the last TB back to the exec loop (stop exits, budget, pending work, dead slots).
 import { expect } from 'chai';
-import { DispatchLayout, WasmDispatcher } from '../../../src/emu/hostgen/wasm-dispatch';
+import { DISPATCH_SLOTS, DispatchLayout, WasmDispatcher } from '../../../src/emu/hostgen/wasm-dispatch';
 import { ByteWriter, wasmModule } from '../../../src/emu/hostgen/wasm-writer';
 
 const MEM = new WebAssembly.Memory({ initial: 512 }); // 32 MiB
@@ -139,5 +139,21 @@ describe('WasmDispatcher', () => {
     expect(calls(0)).to.equal(512);
     expect(word(L.tick)).to.equal(1);
     expect(d.count(a)).to.equal(512);
+  });
+
+  it('says when it is full (no slot or no unit-member room left), and a reset empties it', () => {
+    const f = tb(0, 0x100, 3);
+    for (let i = 0; i < DISPATCH_SLOTS; i++) expect(d.add(f, 1)).to.equal(i);
+    expect(d.full).to.equal(false);
+    expect(d.add(f, 1)).to.equal(-1);
+    expect(d.full).to.equal(true);
+    expect(d.unitMembers([0, 1])).to.equal(-2);
+    d.reset();
+    expect(d.full).to.equal(false);
+    expect(d.add(f, 1)).to.equal(0);
+    const many = new Array(1 << 16).fill(0);
+    for (let i = 0; i < 4; i++) expect(d.unitMembers(many)).to.equal(i << 16);
+    expect(d.unitMembers([0])).to.equal(-2); // the member area is used up
+    expect(d.full).to.equal(true);
   });
 });
