@@ -65,10 +65,12 @@ const UNIT_MAX_TBS = 128;
 /** A wasm TB's page unit is checked every UNIT_TICK of its dispatches from the exec loop (a power of 2). */
 const UNIT_TICK = 512;
 /**
- * Exec-loop dispatches that pay for compiling one member of a unit: compiling costs about
- * 60 µs per TB, a dispatch about 75 ns (measured on Linux's boot).
+ * Dispatches that pay for compiling one member of a unit: compiling costs about 60 µs per TB;
+ * a dispatch by the wasm dispatcher about 20 ns (75 ns from the exec loop, before the dispatcher
+ * took most of them; with 800, as then, Linux's boot was about 10% slower: more builds, more
+ * compiling, the same dispatch savings).
  */
-const UNIT_BUILD_COST = 800;
+const UNIT_BUILD_COST = 3200;
 /** Most TBs one region (tier 3) compiles together. */
 const REGION_MAX_TBS = 16;
 
