@@ -552,7 +552,7 @@ export class CpuExec {
     if (tb.invalid) return;
     tb.invalid = true;
     this.stats.invalidations++;
-    if (tb.dslot >= 0) this.dispatch!.invalidate(tb.dslot);
+    if (tb.dslot >= 0) { this.dispatch!.invalidate(tb.dslot); tb.dslot = -1; }
     const list = this.tbs.get(tb.physPc);
     if (list) {
       const i = list.indexOf(tb);
