@@ -76,8 +76,10 @@ export class Memory implements GuestMemory {
   readonly watchPages = new Uint8Array(USER_TLB);
   /** The TLB half of the current privilege level: 0 (CPL 0-2) or USER_TLB (CPL 3). */
   tlbBase = 0;
-  /** Virtual pages with a valid TLB entry, for cheap flushes. */
+  /** Virtual pages with a valid TLB entry of a non-global page, for cheap flushes. */
   private readonly validPages: number[] = [];
+  /** The same for entries of global pages, which a CR3 load keeps (so it need not look at them). */
+  private readonly globalPages: number[] = [];
   hooks: MemoryHooks;
 
   constructor(readonly size: number) {
@@ -120,18 +122,14 @@ export class Memory implements GuestMemory {
     this.onFlush();
     this.largePageCached = false;
     for (const v of this.validPages) this.invalidateSlot(v);
-    this.validPages.length = 0;
+    for (const v of this.globalPages) this.invalidateSlot(v);
+    this.validPages.length = this.globalPages.length = 0;
   }
 
   /** A CR3 load with CR4.PGE: every entry goes but those of global pages. */
   flushTlbNonGlobal(): void {
-    const pages = this.validPages;
-    let kept = 0;
-    for (const v of pages) {
-      if (this.tlbGlobal[v]) pages[kept++] = v;
-      else this.invalidateSlot(v);
-    }
-    pages.length = kept;
+    for (const v of this.validPages) this.invalidateSlot(v);
+    this.validPages.length = 0;
     this.onFlushNonGlobal();
   }
 
@@ -156,9 +154,11 @@ export class Memory implements GuestMemory {
 
   /** A page got its first TB: stores to it must leave the fast path. */
   protectCodePage(physPage: number): void {
-    for (const v of this.validPages) {
-      const e = this.tlbW[v];
-      if (e !== TLB_INVALID && (((e ^ (v << PAGE_BITS)) >>> PAGE_BITS) === physPage)) this.tlbW[v] = TLB_INVALID;
+    for (const pages of [this.validPages, this.globalPages]) {
+      for (const v of pages) {
+        const e = this.tlbW[v];
+        if (e !== TLB_INVALID && (((e ^ (v << PAGE_BITS)) >>> PAGE_BITS) === physPage)) this.tlbW[v] = TLB_INVALID;
+      }
     }
   }
 
@@ -270,8 +270,8 @@ export class Memory implements GuestMemory {
   /** A TLB slot about to be filled: on the list of valid ones (the TLB is emptied when that grows long). */
   private track(v: number): void {
     if (this.tlbR[v] === TLB_INVALID && this.tlbW[v] === TLB_INVALID && this.tlbX[v] === TLB_INVALID) {
-      if (this.validPages.length > 8192) this.flushTlb();
-      this.validPages.push(v);
+      if (this.validPages.length + this.globalPages.length > 8192) this.flushTlb();
+      (this.walkGlobal ? this.globalPages : this.validPages).push(v);
     }
     this.tlbGlobal[v] = this.walkGlobal ? 1 : 0;
   }
