@@ -106,7 +106,7 @@ export class CpuExec {
   get irqLine(): boolean { return this.irqRaised; }
   set irqLine(v: boolean) { this.irqRaised = v; this.updatePending(); }
   private irqRaised = false;
-  /** The wasm dispatcher sees both in a state word. */
+  /** Wasm code (loops, the dispatcher) sees both in a state word. */
   private updatePending(): void { this.cpu.s[DISPATCH_PENDING] = (this.exitRequested ? 1 : 0) | (this.irqRaised ? 2 : 0); }
   /** Runs chains of wasm TBs without the exec loop (null without WebAssembly). */
   private readonly dispatch: WasmDispatcher | null;
@@ -156,12 +156,12 @@ export class CpuExec {
     };
     this.wasm = mem.wasm && opts.backend !== 'js' && opts.backend !== 'interp' ? new WasmBackend({
       memory: mem.wasm, layout: mem.layout, ldSlow: this.env.ldSlow, stSlow: this.env.stSlow, helpers: HELPERS, ctx: cpu,
-      count: (n) => { this.insns += n; }, pending: () => (this.exitRequest || this.irqLine ? 1 : 0),
+      count: (n) => { this.insns += n; },
     }) : null;
     const st = mem.layout.state;
     this.dispatch = this.wasm ? new WasmDispatcher(mem.wasm!, {
       eip: st + EIP * 4, csBase: st + (SEG_BASE + SEG_CS) * 4, hflags: st + HFLAGS * 4, eflags: st + EFLAGS * 4,
-      extra: mem.layout.extra, pending: st + DISPATCH_PENDING * 4, slot: st + DISPATCH_SLOT * 4, tick: st + DISPATCH_TICK * 4,
+      extra: mem.layout.extra, pending: mem.layout.pending, slot: st + DISPATCH_SLOT * 4, tick: st + DISPATCH_TICK * 4,
       chained: st + DISPATCH_CHAINED * 4, tlbX: mem.layout.tlbX, userTlb: USER_TLB,
       area: mem.layout.host, areaBytes: HOST_AREA_BYTES,
     }) : null;

@@ -12,7 +12,11 @@ import { ByteWriter, wasmModule as module } from './wasm-writer';
 import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
-export interface WasmLayout { tlbR: number; tlbW: number; state: number; /** the extra-instructions word */ extra: number }
+export interface WasmLayout {
+  tlbR: number; tlbW: number; state: number;
+  /** The extra-instructions word, and the word that is non-zero while the exec loop must see the next TB. */
+  extra: number; pending: number;
+}
 
 export interface WasmEnv {
   memory: WebAssembly.Memory;
@@ -23,8 +27,6 @@ export interface WasmEnv {
   ctx: unknown;
   /** Loops: add n completed instructions to the run's count (before a helper, which may read the clock). */
   count: (n: number) => void;
-  /** Loops: 1 when the exec loop must see the next TB (an exit request or a raised interrupt line). */
-  pending: () => number;
 }
 
 /**
@@ -58,8 +60,8 @@ const BINOP: Partial<Record<Opc, number>> = {
 const LOAD = [W.i32_load8_u, W.i32_load16_u, W.i32_load, 0, W.i32_load8_s, W.i32_load16_s];
 const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 
-/** Function indices of the imports: ldSlow, stSlow, count, pending, then one per helper used. */
-const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_PENDING = 3, IMPORT_HELPERS = 4;
+/** Function indices of the imports: ldSlow, stSlow, count, then one per helper used. */
+const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_HELPERS = 3;
 
 /** One TB of a function: its IR and, for exits 0 and 1, the member they lead to (-1: leave). */
 export interface WasmMember { ir: IrFunc; next: [number, number] }
@@ -223,7 +225,7 @@ class BodyGen {
         if (to >= 0) {
           // Go on to member `to` while the run has instructions left and nothing is pending.
           this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
-          if (calls) { w.byte(W.call); w.u32(IMPORT_PENDING); this.op(W.i32_eqz); this.op(W.i32_and); }
+          if (calls) { this.k(0); this.mem(W.i32_load, 2, this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
           w.byte(W.if_); w.byte(0x40); this.open.push(-100);
           this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lset(this.localN);
           this.k(to); this.lset(this.localM);
@@ -383,7 +385,7 @@ export class WasmBackend {
       }
     }
     // Types: 0 = TB or entry (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 = loop body
-    // (left, member) -> i32, 5 + n = a helper of n arguments -> i32 (and pending, of none).
+    // (left, member) -> i32, 5 + n = a helper of n arguments -> i32.
     const maxArgs = helpers.reduce((m, h) => Math.max(m, h.nargs), 0);
     const types = new ByteWriter();
     types.u32(6 + maxArgs);
@@ -396,12 +398,11 @@ export class WasmBackend {
     const HELPER_TYPE = 5;
 
     const imports = new ByteWriter();
-    imports.u32(5 + helpers.length);
+    imports.u32(4 + helpers.length);
     imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
     imports.name('e'); imports.name('ld'); imports.byte(0); imports.u32(1);
     imports.name('e'); imports.name('st'); imports.byte(0); imports.u32(2);
     imports.name('e'); imports.name('count'); imports.byte(0); imports.u32(3);
-    imports.name('e'); imports.name('pending'); imports.byte(0); imports.u32(HELPER_TYPE);
     for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(HELPER_TYPE + h.nargs); }
 
     // Functions: the bodies (one per entry of `tbs`), then the entry stubs of the loops, which
@@ -442,7 +443,7 @@ export class WasmBackend {
 
   private instantiate(mod: WebAssembly.Module, helpers: { hi: number; nargs: number }[], tbs: WasmTb[]): TbFunction[][] {
     const e: Record<string, unknown> = {
-      m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow, count: this.env.count, pending: this.env.pending,
+      m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow, count: this.env.count,
     };
     for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
     const inst = new WebAssembly.Instance(mod, { e: e as WebAssembly.ModuleImports });

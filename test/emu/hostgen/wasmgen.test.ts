@@ -18,7 +18,7 @@ function machine(helpers: HelperInfo[] = []): { cpu: X86Cpu; mem: Memory; wasm: 
   const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
   const wasm = new WasmBackend({
     memory: mem.wasm!, layout: mem.layout, ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-    helpers, ctx: cpu, count: () => undefined, pending: () => 0,
+    helpers, ctx: cpu, count: () => undefined,
   });
   return { cpu, mem, wasm };
 }
@@ -155,7 +155,7 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
       const wasm = new WasmBackend({
         memory: mem.wasm!, layout: mem.layout, ldSlow: ldSlow ?? ((a, m, e) => mem.ld(a, m, e)), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-        helpers: [], ctx: cpu, count: () => undefined, pending: () => 0,
+        helpers: [], ctx: cpu, count: () => undefined,
       });
       const fns = wasm.compile([{ members: members(), tlbBase: 0, entries: 2 }])[0];
       mem.tlbR[0] = 0; // page 0 on the fast path
