@@ -37,7 +37,7 @@ export interface WasmTb { members: WasmMember[]; tlbBase: number; entries?: numb
 
 const I32 = 0x7f;
 const enum W {
-  unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, br_table = 0x0e, return_ = 0x0f, call = 0x10,
+  unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, br_table = 0x0e, return_ = 0x0f, call = 0x10, return_call = 0x12,
   drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
   i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
@@ -96,10 +96,16 @@ class BodyGen {
   private readonly open: number[] = [];
   private f!: IrFunc;
   readonly looping: boolean;
+  get isUnitMember(): boolean { return this.unit !== null; }
 
-  /** `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments. */
+  /**
+   * `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments.
+   * `unit`: the function is member `index` of a page unit, alone in `members` (its links to itself
+   * as next 0); `tails` are the functions its exits 0 and 1 go on to by a tail call (-1: none).
+   */
   constructor(private readonly members: WasmMember[], private readonly tlbBase: number, private readonly layout: WasmLayout,
-    private readonly helperFunc: (hi: number, nargs: number) => number, helperParams = -1) {
+    private readonly helperFunc: (hi: number, nargs: number) => number, helperParams = -1,
+    private readonly unit: { index: number; tails: number[] } | null = null) {
     this.looping = isLoop(members);
     if (this.looping) {
       for (const { ir } of members) {
@@ -109,7 +115,7 @@ class BodyGen {
         }
       }
     }
-    const params = helperParams >= 0 ? 0 : this.looping ? 2 : 1;
+    const params = helperParams >= 0 ? 0 : this.looping && !unit ? 2 : 1;
     this.localM = 1;
     this.globals = usedGlobals(members.map(m => m.ir));
     this.globals.forEach((g, i) => this.globalLocal.set(g, params + i));
@@ -201,6 +207,7 @@ class BodyGen {
   }
 
   generate(): ByteWriter {
+    if (this.unit) return this.generateMember(this.unit.index, this.unit.tails);
     const { w, members } = this;
     w.u32(1); w.u32(this.localK + 1 - (this.looping ? 2 : 1)); w.byte(I32);
     this.reload();
@@ -236,6 +243,53 @@ class BodyGen {
       });
     });
     this.open.pop(); this.op(W.end);
+    this.op(W.unreachable);
+    this.op(W.end);
+    return w;
+  }
+
+  /**
+   * A page unit's member as a function of its own: (left) -> exit, returning ~(index << 2 | exit)
+   * to name itself. A link to itself loops inside (registers stay in locals); a link to another
+   * member is a tail call to that member's function, after the state is stored and the
+   * instructions done are added to the extra word. Small functions get far better registers from
+   * the optimizing compiler than one function switching over all members.
+   */
+  private generateMember(index: number, tails: number[]): ByteWriter {
+    const { w } = this;
+    const mem = this.members[0], icount = insnCount(mem.ir), calls = hasImpureCalls(mem.ir);
+    w.u32(1); w.u32(this.localK); w.byte(I32);
+    this.reload();
+    // left = min(left, REGION_CAP): a unit returns to the exec loop now and then.
+    this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
+    if (this.looping) { w.byte(W.loop); w.byte(0x40); this.open.push(-1); }
+    // Go on while the run has instructions left and nothing is pending.
+    const mayContinue = () => {
+      this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
+      if (calls) { this.k(0); this.mem(W.i32_load, 2, this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
+      w.byte(W.if_); w.byte(0x40); this.open.push(-100);
+    };
+    this.body(0, (slot) => {
+      if (slot < 2 && mem.next[slot] === 0) {
+        mayContinue();
+        this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lset(this.localN);
+        w.byte(W.br); w.u32(this.depth(-1));
+        this.open.pop(); this.op(W.end);
+      } else if (slot < 2 && tails[slot] >= 0) {
+        mayContinue();
+        this.sync();
+        // extra += n - k + icount; the next member gets left - n - icount.
+        this.k(0);
+        this.k(0); this.mem(W.i32_load, 2, this.layout.extra);
+        this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); this.k(icount); this.op(W.i32_add);
+        this.mem(W.i32_store, 2, this.layout.extra);
+        this.lget(0); this.lget(this.localN); this.op(W.i32_sub); this.k(icount); this.op(W.i32_sub);
+        w.byte(W.return_call); w.u32(tails[slot]);
+        this.open.pop(); this.op(W.end);
+      }
+      this.leave(~((index << 2) | slot));
+    });
+    if (this.looping) { this.open.pop(); this.op(W.end); }
     this.op(W.unreachable);
     this.op(W.end);
     return w;
@@ -405,24 +459,40 @@ export class WasmBackend {
     imports.name('e'); imports.name('count'); imports.byte(0); imports.u32(3);
     for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(HELPER_TYPE + h.nargs); }
 
-    // Functions: the bodies (one per entry of `tbs`), then the entry stubs of the loops, which
-    // call their body with the member to start at.
-    const bodies = tbs.map(t => new BodyGen(t.members, t.tlbBase, this.env.layout, (hi, nargs) => helperIdx.get(hi * 64 + nargs)!));
+    // Functions: the bodies (one per entry of `tbs`, one per member of a unit), then the entry
+    // stubs of the loops, which call their body with the member to start at.
+    const helperFunc = (hi: number, nargs: number) => helperIdx.get(hi * 64 + nargs)!;
     const base = IMPORT_HELPERS + helpers.length;
+    const bodies: BodyGen[] = [];
+    const firstBody = tbs.map(t => {
+      const first = base + bodies.length;
+      if (t.members.length > 1) {
+        t.members.forEach((m, i) => {
+          const self: WasmMember = { ir: m.ir, next: [m.next[0] === i ? 0 : -1, m.next[1] === i ? 0 : -1] };
+          const tails = m.next.map(n => (n >= 0 && n !== i ? first + n : -1));
+          bodies.push(new BodyGen([self], t.tlbBase, this.env.layout, helperFunc, -1, { index: i, tails }));
+        });
+      } else {
+        bodies.push(new BodyGen(t.members, t.tlbBase, this.env.layout, helperFunc));
+      }
+      return first;
+    });
     const stubs: { body: number; member: number }[] = [];
     const exportFns: number[][] = tbs.map((t, i) => {
-      if (!bodies[i].looping) return [base + i];
-      return Array.from({ length: t.entries ?? 1 }, (_, m) => base + tbs.length + stubs.push({ body: base + i, member: m }) - 1);
+      const first = firstBody[i];
+      if (t.members.length > 1) return t.members.map((_, m) => first + m);
+      if (!bodies[first - base].looping) return [first];
+      return Array.from({ length: t.entries ?? 1 }, (_, m) => base + bodies.length + stubs.push({ body: first, member: m }) - 1);
     });
     const funcs = new ByteWriter();
-    funcs.u32(tbs.length + stubs.length);
-    for (const b of bodies) funcs.u32(b.looping ? 4 : 0);
+    funcs.u32(bodies.length + stubs.length);
+    for (const b of bodies) funcs.u32(b.looping && !b.isUnitMember ? 4 : 0);
     for (let i = 0; i < stubs.length; i++) funcs.u32(0);
     const exports = new ByteWriter();
     exports.u32(exportFns.reduce((n, e) => n + e.length, 0));
     exportFns.forEach((fns, i) => fns.forEach((fi, m) => { exports.name(`f${i}_${m}`); exports.byte(0); exports.u32(fi); }));
     const code = new ByteWriter();
-    code.u32(tbs.length + stubs.length);
+    code.u32(bodies.length + stubs.length);
     for (const b of bodies) code.sized(b.generate());
     for (const st of stubs) {
       const sw = new ByteWriter();
