@@ -400,7 +400,7 @@ export class CpuExec {
       next: [0, 1].map(s => (m.ir!.loopSlots & (1 << s)) ? i : index.get(m.link(s)!) ?? -1) as [number, number],
     }));
     const t0 = performance.now();
-    const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb), entries: members.length }])[0];
+    const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb) }])[0];
     this.stats.compileMs += performance.now() - t0;
     // The new unit replaces the old one, whose members not in the new one go back to their own code.
     const old = g.unit;

@@ -30,14 +30,15 @@ export interface WasmEnv {
 }
 
 /**
- * One function to compile: a TB, a TB that loops on itself, a region or a page's unit. A loop
- * has an entry point (an exported function) for each of its first `entries` members (default 1).
+ * What to compile together: one TB (`members` of one), or a page unit, whose members are
+ * functions of one module that go on to each other by tail calls. `compile` returns one
+ * function per member.
  */
-export interface WasmTb { members: WasmMember[]; tlbBase: number; entries?: number }
+export interface WasmTb { members: WasmMember[]; tlbBase: number }
 
 const I32 = 0x7f;
 const enum W {
-  unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, br_table = 0x0e, return_ = 0x0f, call = 0x10, return_call = 0x12,
+  unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return_ = 0x0f, call = 0x10, return_call = 0x12,
   drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
   i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
@@ -63,18 +64,22 @@ const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 /** Function indices of the imports: ldSlow, stSlow, count, then one per helper used. */
 const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_HELPERS = 3;
 
-/** One TB of a function: its IR and, for exits 0 and 1, the member they lead to (-1: leave). */
+/** One TB to compile: its IR and, for exits 0 and 1, the member of the same WasmTb they lead to (-1: none). */
 export interface WasmMember { ir: IrFunc; next: [number, number] }
 
-/** A function of several members, or of one that leads to itself, loops (and has a `member` param). */
-export const isLoop = (members: WasmMember[]): boolean => members.length > 1 || members[0].next.some(n => n >= 0);
+/** A member that leads to itself loops inside its function. */
+export const isLoop = (members: WasmMember[]): boolean => members.length === 1 && members[0].next.some(n => n === 0);
 
 /**
- * Emits one function: a single TB, or a loop over several (a region, or a TB that loops on
- * itself). A loop keeps the guest registers in locals from member to member, as jsgen's regions
- * do, and returns ~(member << 2 | exit) when it leaves, with the instructions of the members it
- * completed before that one added to the state's extra-instructions word. Param 0 is `left`,
- * the instructions the run may still execute; a loop's param 1 is the member to start at.
+ * Emits the function of one TB: (left) -> exit, `left` being the instructions the run may still
+ * execute. An exit to itself loops inside the function (the guest registers stay in locals);
+ * an exit to another member of its page unit is a tail call (return_call) to that member's
+ * function, as QEMU's chained TBs jump to each other. Before a tail call the state is stored and
+ * the instructions done are added to the state's extra word (as a loop adds its iterations when
+ * it leaves); a unit's member returns ~(member << 2 | exit) to name itself, any other TB its
+ * exit. (One function switching over all the members of a unit, kept before, had its registers
+ * spilled at every member change by V8's optimizing compiler: separate small functions run the
+ * Linux decompressor about 1.5x faster.)
  */
 class BodyGen {
   private readonly w = new ByteWriter();
@@ -83,49 +88,47 @@ class BodyGen {
   /**
    * Globals that may differ from the state memory here: only these are stored back before an
    * exit or a call that may fault. A straight TB marks a global when it writes it (a monotone
-   * set: a write on a branch not taken only costs a store); a loop marks every global it writes
-   * anywhere, since a member may start after any other.
+   * set: a write on a branch not taken only costs a store); a loop marks every global it writes,
+   * since an iteration may start after any other.
    */
   private readonly dirty = new Set<number>();
   private readonly temps: number;
   private readonly localA: number;
   private readonly localE: number;
-  private readonly localM: number;
   private readonly localN: number;
   private readonly localK: number;
   private readonly open: number[] = [];
   private f!: IrFunc;
   readonly looping: boolean;
-  get isUnitMember(): boolean { return this.unit !== null; }
+  /** Member `index` of `unit` (a page unit of several functions), or a TB alone in `unit`. */
+  private readonly member: WasmMember;
 
   /**
    * `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments.
-   * `unit`: the function is member `index` of a page unit, alone in `members` (its links to itself
-   * as next 0); `tails` are the functions its exits 0 and 1 go on to by a tail call (-1: none).
+   * `fnOf(i)`: the function index of member i of the unit.
    */
-  constructor(private readonly members: WasmMember[], private readonly tlbBase: number, private readonly layout: WasmLayout,
-    private readonly helperFunc: (hi: number, nargs: number) => number, helperParams = -1,
-    private readonly unit: { index: number; tails: number[] } | null = null) {
-    this.looping = isLoop(members);
+  constructor(private readonly unit: WasmMember[], private readonly index: number, private readonly tlbBase: number,
+    private readonly env: Pick<WasmEnv, 'layout'>,
+    private readonly helperFunc: (hi: number, nargs: number) => number, private readonly fnOf: (i: number) => number,
+    helperParams = -1) {
+    this.member = unit[index];
+    this.looping = this.member.next.some(n => n === index);
     if (this.looping) {
-      for (const { ir } of members) {
-        for (const o of ir.ops) {
-          const { nout } = opShape(o);
-          if (nout && o.args[0] >= 0 && o.args[0] < GLOBAL_LIMIT) this.dirty.add(o.args[0]);
-        }
+      for (const o of this.member.ir.ops) {
+        const { nout } = opShape(o);
+        if (nout && o.args[0] >= 0 && o.args[0] < GLOBAL_LIMIT) this.dirty.add(o.args[0]);
       }
     }
-    const params = helperParams >= 0 ? 0 : this.looping && !unit ? 2 : 1;
-    this.localM = 1;
-    this.globals = usedGlobals(members.map(m => m.ir));
+    const params = helperParams >= 0 ? 0 : 1;
+    this.globals = usedGlobals([this.member.ir]);
     this.globals.forEach((g, i) => this.globalLocal.set(g, params + i));
     this.temps = params + this.globals.length;
-    const nTemps = Math.max(...members.map(m => m.ir.nextLocal - GLOBAL_LIMIT));
-    this.localA = this.temps + nTemps;
+    this.localA = this.temps + this.member.ir.nextLocal - GLOBAL_LIMIT;
     this.localE = this.localA + 1;
     this.localN = this.localE + 1;
     this.localK = this.localN + 1;
   }
+  private get layout(): WasmLayout { return this.env.layout; }
 
   private local(t: number): number {
     return t < GLOBAL_LIMIT ? this.globalLocal.get(t)! : this.temps + (t - GLOBAL_LIMIT);
@@ -142,6 +145,7 @@ class BodyGen {
   private op(b: number): void { this.w.byte(b); }
   private k(v: number): void { this.w.byte(W.i32_const); this.w.s32(v); }
   private mem(opcode: number, align: number, offset: number): void { this.w.byte(opcode); this.w.u32(align); this.w.u32(offset); }
+  private loadAbs(addr: number): void { this.k(0); this.mem(W.i32_load, 2, addr); }
 
   private sync(): void {
     for (const g of this.globals) {
@@ -153,24 +157,26 @@ class BodyGen {
   }
   private reload(): void {
     for (const g of this.globals) {
-      this.k(0);
-      this.mem(W.i32_load, 2, this.layout.state + g * 4);
+      this.loadAbs(this.layout.state + g * 4);
       this.lset(this.globalLocal.get(g)!);
     }
   }
-  /** A loop: add the members completed since the last count (n - k) to the extra word; k = n. */
+  /** A loop: add the iterations completed since the last count (n - k) to the extra word; k = n. */
   private flushExtra(): void {
     if (!this.looping) return;
     this.k(0);
-    this.k(0); this.mem(W.i32_load, 2, this.layout.extra);
+    this.loadAbs(this.layout.extra);
     this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add);
     this.mem(W.i32_store, 2, this.layout.extra);
     this.lget(this.localN); this.lset(this.localK);
   }
-  private leave(code: number): void { this.flushExtra(); this.sync(); this.k(code); this.op(W.return_); }
+  private leave(slot: number): void {
+    this.flushExtra(); this.sync();
+    this.k(this.unit.length > 1 ? ~((this.index << 2) | slot) : slot);
+    this.op(W.return_);
+  }
 
-  /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */
-  private tlbCheck(tlbOffset: number, size: number): void {
+  /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */  private tlbCheck(tlbOffset: number, size: number): void {
     this.lget(this.localA);
     this.k(12); this.op(W.i32_shr_u);
     if (this.tlbBase) { this.k(this.tlbBase); this.op(W.i32_or); }
@@ -201,104 +207,63 @@ class BodyGen {
     const { w } = this;
     if (this.globals.length) throw new Error('wasmgen: a helper body uses globals');
     w.u32(1); w.u32(this.localK + 1 - nargs); w.byte(I32);
-    this.body(0, () => { this.get(result); this.op(W.return_); });
+    this.body(() => { this.get(result); this.op(W.return_); });
     this.op(W.end);
     return w;
   }
 
   generate(): ByteWriter {
-    if (this.unit) return this.generateMember(this.unit.index, this.unit.tails);
-    const { w, members } = this;
-    w.u32(1); w.u32(this.localK + 1 - (this.looping ? 2 : 1)); w.byte(I32);
-    this.reload();
-    if (!this.looping) {
-      this.body(0, (slot) => { this.sync(); this.k(slot); this.op(W.return_); });
-      this.op(W.end);
-      return w;
-    }
-    // left = min(left, REGION_CAP): a loop returns to the exec loop now and then.
-    this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
-    // loop { block_{N-1} { ... block_0 { br_table m } member 0 } member 1 ... }
-    const N = members.length;
-    w.byte(W.loop); w.byte(0x40); this.open.push(-1);
-    for (let i = N - 1; i >= 0; i--) { w.byte(W.block); w.byte(0x40); this.open.push(-2 - i); }
-    this.lget(this.localM);
-    w.byte(W.br_table); w.u32(N); for (let i = 0; i < N; i++) w.u32(i); w.u32(N - 1);
-    members.forEach((mem, i) => {
-      this.open.pop(); this.op(W.end);
-      const icount = insnCount(mem.ir), calls = hasImpureCalls(mem.ir);
-      this.body(i, (slot) => {
-        const to = slot < 2 ? mem.next[slot] : -1;
-        if (to >= 0) {
-          // Go on to member `to` while the run has instructions left and nothing is pending.
-          this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
-          if (calls) { this.k(0); this.mem(W.i32_load, 2, this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
-          w.byte(W.if_); w.byte(0x40); this.open.push(-100);
-          this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lset(this.localN);
-          this.k(to); this.lset(this.localM);
-          w.byte(W.br); w.u32(this.depth(-1));
-          this.open.pop(); this.op(W.end);
-        }
-        this.leave(~((i << 2) | slot));
-      });
-    });
-    this.open.pop(); this.op(W.end);
-    this.op(W.unreachable);
-    this.op(W.end);
-    return w;
-  }
-
-  /**
-   * A page unit's member as a function of its own: (left) -> exit, returning ~(index << 2 | exit)
-   * to name itself. A link to itself loops inside (registers stay in locals); a link to another
-   * member is a tail call to that member's function, after the state is stored and the
-   * instructions done are added to the extra word. Small functions get far better registers from
-   * the optimizing compiler than one function switching over all members.
-   */
-  private generateMember(index: number, tails: number[]): ByteWriter {
-    const { w } = this;
-    const mem = this.members[0], icount = insnCount(mem.ir), calls = hasImpureCalls(mem.ir);
+    const { w, member, index } = this;
+    const icount = insnCount(member.ir), calls = hasImpureCalls(member.ir);
     w.u32(1); w.u32(this.localK); w.byte(I32);
     this.reload();
-    // left = min(left, REGION_CAP): a unit returns to the exec loop now and then.
-    this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
-    if (this.looping) { w.byte(W.loop); w.byte(0x40); this.open.push(-1); }
-    // Go on while the run has instructions left and nothing is pending.
-    const mayContinue = () => {
+    if (this.looping) {
+      // left = min(left, REGION_CAP): a loop returns to the exec loop now and then.
+      this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
+      w.byte(W.loop); w.byte(0x40); this.open.push(-1);
+    }
+    // if (n + icount < left && (no helper calls || nothing pending)) { ... }: helpers may raise
+    // an exit request or an interrupt.
+    const ifMayGoOn = (calls: boolean) => {
       this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
-      if (calls) { this.k(0); this.mem(W.i32_load, 2, this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
+      if (calls) { this.loadAbs(this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
       w.byte(W.if_); w.byte(0x40); this.open.push(-100);
     };
-    this.body(0, (slot) => {
-      if (slot < 2 && mem.next[slot] === 0) {
-        mayContinue();
+    // The state stored, extra += n - k + icount, and left - n - icount for the next TB.
+    const beforeTail = () => {
+      this.sync();
+      this.k(0);
+      this.loadAbs(this.layout.extra);
+      this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); this.k(icount); this.op(W.i32_add);
+      this.mem(W.i32_store, 2, this.layout.extra);
+      this.lget(0); this.lget(this.localN); this.op(W.i32_sub); this.k(icount); this.op(W.i32_sub);
+    };
+    const endIf = () => { this.open.pop(); this.op(W.end); };
+    this.body((exit) => {
+      const to = exit < 2 ? member.next[exit] : -1;
+      if (to === index) {
+        ifMayGoOn(calls);
         this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lset(this.localN);
         w.byte(W.br); w.u32(this.depth(-1));
-        this.open.pop(); this.op(W.end);
-      } else if (slot < 2 && tails[slot] >= 0) {
-        mayContinue();
-        this.sync();
-        // extra += n - k + icount; the next member gets left - n - icount.
-        this.k(0);
-        this.k(0); this.mem(W.i32_load, 2, this.layout.extra);
-        this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); this.k(icount); this.op(W.i32_add);
-        this.mem(W.i32_store, 2, this.layout.extra);
-        this.lget(0); this.lget(this.localN); this.op(W.i32_sub); this.k(icount); this.op(W.i32_sub);
-        w.byte(W.return_call); w.u32(tails[slot]);
-        this.open.pop(); this.op(W.end);
+        endIf();
+      } else if (to >= 0) {
+        ifMayGoOn(calls);
+        beforeTail();
+        w.byte(W.return_call); w.u32(this.fnOf(to));
+        endIf();
       }
-      this.leave(~((index << 2) | slot));
+      this.leave(exit);
     });
-    if (this.looping) { this.open.pop(); this.op(W.end); }
+    if (this.looping) endIf();
     this.op(W.unreachable);
     this.op(W.end);
     return w;
   }
 
-  /** The code of member `i`; `exit(slot)` emits what an exit does. */
-  private body(i: number, exit: (slot: number) => void): void {
+  /** The code of the TB; `exit(slot)` emits what an exit does. */
+  private body(exit: (slot: number) => void): void {
     const { w } = this;
-    const f = this.f = this.members[i].ir;
+    const f = this.f = this.member.ir;
     // Labels are forward targets only: one block per label, outermost = last (as in jsgen).
     const labelPos = new Map<number, number>();
     f.ops.forEach((o, j) => { if (o.op === Opc.label) labelPos.set(o.args[0], j); });
@@ -405,7 +370,8 @@ export class WasmBackend {
     code.u32(withBody.length);
     for (const { h } of withBody) {
       const { f, result } = h.body!;
-      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], 0, env.layout, () => { throw new Error('wasmgen: a helper body calls'); }, h.nargs);
+      const never = () => { throw new Error('wasmgen: a helper body calls'); };
+      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], 0, 0, env, never, never, h.nargs);
       code.sized(gen.generateHelper(h.nargs, result));
     }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(module([[1, types], [3, funcs], [7, exports], [10, code]])), {});
@@ -438,18 +404,18 @@ export class WasmBackend {
         if (!helperIdx.has(key)) { helperIdx.set(key, IMPORT_HELPERS + helpers.length); helpers.push({ hi, nargs }); }
       }
     }
-    // Types: 0 = TB or entry (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 = loop body
-    // (left, member) -> i32, 5 + n = a helper of n arguments -> i32.
+    // Types: 0 = TB (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 + n = a helper of n
+    // arguments -> i32.
     const maxArgs = helpers.reduce((m, h) => Math.max(m, h.nargs), 0);
     const types = new ByteWriter();
-    types.u32(6 + maxArgs);
+    types.u32(5 + maxArgs);
     const fnType = (params: number, results: number) => {
       types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
       types.u32(results); for (let i = 0; i < results; i++) types.byte(I32);
     };
-    fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0); fnType(2, 1);
+    fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0);
     for (let n = 0; n <= maxArgs; n++) fnType(n, 1);
-    const HELPER_TYPE = 5;
+    const HELPER_TYPE = 4;
 
     const imports = new ByteWriter();
     imports.u32(4 + helpers.length);
@@ -459,53 +425,27 @@ export class WasmBackend {
     imports.name('e'); imports.name('count'); imports.byte(0); imports.u32(3);
     for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(HELPER_TYPE + h.nargs); }
 
-    // Functions: the bodies (one per entry of `tbs`, one per member of a unit), then the entry
-    // stubs of the loops, which call their body with the member to start at.
+    // Functions: one per member, in order.
     const helperFunc = (hi: number, nargs: number) => helperIdx.get(hi * 64 + nargs)!;
     const base = IMPORT_HELPERS + helpers.length;
     const bodies: BodyGen[] = [];
-    const firstBody = tbs.map(t => {
+    for (const t of tbs) {
       const first = base + bodies.length;
-      if (t.members.length > 1) {
-        t.members.forEach((m, i) => {
-          const self: WasmMember = { ir: m.ir, next: [m.next[0] === i ? 0 : -1, m.next[1] === i ? 0 : -1] };
-          const tails = m.next.map(n => (n >= 0 && n !== i ? first + n : -1));
-          bodies.push(new BodyGen([self], t.tlbBase, this.env.layout, helperFunc, -1, { index: i, tails }));
-        });
-      } else {
-        bodies.push(new BodyGen(t.members, t.tlbBase, this.env.layout, helperFunc));
-      }
-      return first;
-    });
-    const stubs: { body: number; member: number }[] = [];
-    const exportFns: number[][] = tbs.map((t, i) => {
-      const first = firstBody[i];
-      if (t.members.length > 1) return t.members.map((_, m) => first + m);
-      if (!bodies[first - base].looping) return [first];
-      return Array.from({ length: t.entries ?? 1 }, (_, m) => base + bodies.length + stubs.push({ body: first, member: m }) - 1);
-    });
-    const funcs = new ByteWriter();
-    funcs.u32(bodies.length + stubs.length);
-    for (const b of bodies) funcs.u32(b.looping && !b.isUnitMember ? 4 : 0);
-    for (let i = 0; i < stubs.length; i++) funcs.u32(0);
-    const exports = new ByteWriter();
-    exports.u32(exportFns.reduce((n, e) => n + e.length, 0));
-    exportFns.forEach((fns, i) => fns.forEach((fi, m) => { exports.name(`f${i}_${m}`); exports.byte(0); exports.u32(fi); }));
-    const code = new ByteWriter();
-    code.u32(bodies.length + stubs.length);
-    for (const b of bodies) code.sized(b.generate());
-    for (const st of stubs) {
-      const sw = new ByteWriter();
-      sw.u32(0);
-      sw.byte(W.local_get); sw.u32(0); sw.byte(W.i32_const); sw.s32(st.member); sw.byte(W.call); sw.u32(st.body);
-      sw.byte(W.end);
-      code.sized(sw);
+      t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env, helperFunc, (m) => first + m)));
     }
-
+    const funcs = new ByteWriter();
+    funcs.u32(bodies.length);
+    for (let i = 0; i < bodies.length; i++) funcs.u32(0);
+    const exports = new ByteWriter();
+    exports.u32(bodies.length);
+    bodies.forEach((_, i) => { exports.name(`f${i}`); exports.byte(0); exports.u32(base + i); });
+    const code = new ByteWriter();
+    code.u32(bodies.length);
+    for (const b of bodies) code.sized(b.generate());
     return { bytes: module([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]), helpers };
   }
 
-  /** Each function's entry points (one for a TB, `entries` for a loop). */
+  /** Each WasmTb's functions, one per member. */
   compile(tbs: WasmTb[]): TbFunction[][] {
     const { bytes, helpers } = this.encode(tbs);
     return this.instantiate(new WebAssembly.Module(bytes), helpers, tbs);
@@ -517,6 +457,7 @@ export class WasmBackend {
     };
     for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
     const inst = new WebAssembly.Instance(mod, { e: e as WebAssembly.ModuleImports });
-    return tbs.map((t, i) => Array.from({ length: t.entries ?? 1 }, (_, m) => inst.exports[`f${i}_${m}`] as unknown as TbFunction));
+    let n = 0;
+    return tbs.map(t => t.members.map(() => inst.exports[`f${n++}`] as unknown as TbFunction));
   }
 }

@@ -157,7 +157,7 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
         memory: mem.wasm!, layout: mem.layout, ldSlow: ldSlow ?? ((a, m, e) => mem.ld(a, m, e)), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
         helpers: [], ctx: cpu, count: () => undefined,
       });
-      const fns = wasm.compile([{ members: members(), tlbBase: 0, entries: 2 }])[0];
+      const fns = wasm.compile([{ members: members(), tlbBase: 0 }])[0];
       mem.tlbR[0] = 0; // page 0 on the fast path
       mem.m32[0x100] = 77;
       return { s: cpu.s, mem, fns };
