@@ -64,6 +64,23 @@ const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 /** Function indices of the imports: ldSlow, stSlow, count, then one per helper used. */
 const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_HELPERS = 3;
 
+/**
+ * Globals a TB writes before it reads them, before any branch or exit: their entry loads are
+ * dead (a wasm load cannot be dropped by the compiler, since it may trap). Until that write the
+ * global is not dirty, so nothing stores its (unloaded) local.
+ */
+function writtenFirst(f: IrFunc): Set<number> {
+  const read = new Set<number>(), first = new Set<number>();
+  for (const o of f.ops) {
+    if (o.op === Opc.label || o.op === Opc.br || o.op === Opc.brcond || o.op === Opc.exit) break;
+    const { nout, nin } = opShape(o);
+    for (let i = nout; i < nout + nin; i++) if (o.args[i] >= 0 && o.args[i] < GLOBAL_LIMIT) read.add(o.args[i]);
+    const d = o.args[0];
+    if (nout && d >= 0 && d < GLOBAL_LIMIT && !read.has(d)) first.add(d);
+  }
+  return first;
+}
+
 /** One TB to compile: its IR and, for exits 0 and 1, the member of the same WasmTb they lead to (-1: none). */
 export interface WasmMember { ir: IrFunc; next: [number, number] }
 
@@ -155,8 +172,9 @@ class BodyGen {
       this.mem(W.i32_store, 2, this.layout.state + g * 4);
     }
   }
-  private reload(): void {
+  private reload(skip?: Set<number>): void {
     for (const g of this.globals) {
+      if (skip?.has(g)) continue;
       this.loadAbs(this.layout.state + g * 4);
       this.lset(this.globalLocal.get(g)!);
     }
@@ -216,7 +234,7 @@ class BodyGen {
     const { w, member, index } = this;
     const icount = insnCount(member.ir), calls = hasImpureCalls(member.ir);
     w.u32(1); w.u32(this.localK); w.byte(I32);
-    this.reload();
+    this.reload(this.looping ? undefined : writtenFirst(member.ir));
     if (this.looping) {
       // left = min(left, REGION_CAP): a loop returns to the exec loop now and then.
       this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
