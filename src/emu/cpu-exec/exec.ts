@@ -3,7 +3,7 @@
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
 import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
-import { isLoop, WasmBackend } from '../hostgen/wasmgen';
+import { isLoop, TAIL_CALLS, WasmBackend } from '../hostgen/wasmgen';
 import { WasmDispatcher } from '../hostgen/wasm-dispatch';
 import { assemble, interpret } from '../tcg/interp';
 import { IrFunc } from '../tcg/ir';
@@ -379,7 +379,7 @@ export class CpuExec {
    * enough to pay for compiling the unit (UNIT_BUILD_COST dispatches per member).
    */
   private unitTick(tb: TranslationBlock): void {
-    if (tb.invalid || !this.mayLoop(tb)) return;
+    if (tb.invalid || !this.mayLoop(tb) || !TAIL_CALLS) return;
     const g = this.unitGroups.get(this.unitKey(tb));
     if (!g || !g.changes) return;
     if (++g.ticks * UNIT_TICK < UNIT_BUILD_COST * Math.min(g.compiled, UNIT_MAX_TBS)) return;

@@ -81,6 +81,17 @@ function writtenFirst(f: IrFunc): Set<number> {
   return first;
 }
 
+/**
+ * Whether this host's WebAssembly has tail calls (V8 11.2, Node 20; behind a flag in Node 18):
+ * page units need them, single TBs do not.
+ */
+export const TAIL_CALLS = WebAssembly.validate(new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // (module
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, //         (type (func (result i32)))
+  0x03, 0x02, 0x01, 0x00, //                           (func (type 0)
+  0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b, //     return_call 0))
+]));
+
 /** One TB to compile: its IR and, for exits 0 and 1, the member of the same WasmTb they lead to (-1: none). */
 export interface WasmMember { ir: IrFunc; next: [number, number] }
 
