@@ -199,4 +199,77 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([9, 1, 1]);
     });
   });
+  describe('a unit member that loops on itself, then tail-calls another', () => {
+    // Member 0: A -= 1; A != 0 ? exit 0 (itself) : exit 1 (to member 1). Member 1: B += 1, exit 0 leaves.
+    function build(): { s: Int32Array; fns: ((left: number) => number)[] } {
+      const m0 = new IrFunc([], []);
+      m0.insnStart(0x1000);
+      m0.emit(Opc.sub, A, A, m0.const(1));
+      const l = m0.newLabel();
+      m0.brcond(Cond.eq, A, m0.const(0), l);
+      m0.exit(0);
+      m0.setLabel(l);
+      m0.exit(1);
+      const m1 = new IrFunc([], []);
+      m1.insnStart(0x1010);
+      m1.emit(Opc.add, B, B, m1.const(1));
+      m1.exit(0);
+      const { cpu, wasm } = machine();
+      const fns = wasm.compile([{ members: [{ ir: m0, next: [0, 1] }, { ir: m1, next: [-1, -1] }], tlbBase: 0 }])[0];
+      return { s: cpu.s, fns };
+    }
+
+    it('counts its iterations and the member it went on from, and names the member that left', () => {
+      const { s, fns } = build();
+      s[A] = 6; s[B] = 10;
+      const r = fns[0](1000);
+      expect(~r, 'member 1 left through exit 0').to.equal((1 << 2) | 0);
+      // Six runs of member 0 (the last one went on to member 1), then member 1: 6 before the last.
+      expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([0, 11, 6]);
+    });
+
+    it('stops inside the loop where the budget ends', () => {
+      const { s, fns } = build();
+      s[A] = 100; s[B] = 0;
+      const r = fns[0](4);
+      expect(~r).to.equal((0 << 2) | 0);
+      expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([96, 0, 3]);
+    });
+  });
+
+  describe('globals written before they are read (not loaded on entry)', () => {
+    // A = 7 after a load from 0x400, then B = A + B: A's first access is a write.
+    function build(fault: boolean) {
+      const mem = new Memory(1 << 16);
+      const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
+      const err = new Error('fault');
+      const wasm = new WasmBackend({
+        memory: mem.wasm!, layout: mem.layout, ldSlow: (a, m, e) => { if (fault) throw err; return mem.ld(a, m, e); },
+        stSlow: (a, v, m, e) => mem.st(a, v, m, e), helpers: [], ctx: cpu, count: () => undefined,
+      });
+      const f = new IrFunc([], []);
+      f.insnStart(0x1000);
+      f.emit(Opc.ld, C, f.const(0x400), MemOp.U32);
+      f.emit(Opc.mov, A, f.const(7));
+      f.emit(Opc.add, B, A, B);
+      f.exit(2);
+      const run = wasm.compile([{ members: [{ ir: f, next: [-1, -1] }], tlbBase: 0 }])[0][0];
+      mem.tlbR[0] = -1; // the load takes the slow path
+      return { s: cpu.s, run, err };
+    }
+
+    it('a fault before the write leaves the global as it was in the state', () => {
+      const { s, run, err } = build(true);
+      s[A] = 123; s[B] = 5;
+      expect(() => run(1000)).to.throw(err);
+      expect([s[A], s[B]]).to.deep.equal([123, 5]);
+    });
+
+    it('after the write, the global and what reads it are right', () => {
+      const { s, run } = build(false);
+      s[A] = 123; s[B] = 5;
+      expect(run(1000)).to.equal(2);
+      expect([s[A], s[B]]).to.deep.equal([7, 12]);
+    });
+  });
 });
