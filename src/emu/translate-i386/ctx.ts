@@ -232,7 +232,33 @@ export class DisasContext {
       if (fam === CcOp.INC || fam === CcOp.DEC) return ir.andi(CC_SRC, 1);
     }
     if (op === CcOp.EFLAGS) return ir.andi(CC_SRC, FLAG_CF);
+    if (op === CC_DYNAMIC) return this.carryDynamic();
     return ir.andi(this.eflagsCc(), FLAG_CF);
+  }
+
+  /**
+   * CF when cc_op is known only at run time (at the start of a TB, e.g. for inc/dec, which keep
+   * it): the usual last ops are tested inline, the others computed by cc_compute_all, a call
+   * that costs more than these tests.
+   */
+  private carryDynamic(): Temp {
+    const ir = this.ir, res = ir.newTemp(), done = ir.newLabel();
+    const arm = (skipIf: Cond, a: Temp, b: Temp, value: () => Temp) => {
+      const next = ir.newLabel();
+      ir.brcond(skipIf, a, b, next);
+      ir.mov(res, value());
+      ir.br(done);
+      ir.setLabel(next);
+    };
+    arm(Cond.ne, CC_OP, this.k(CcOp.SUB + SZ32), () => ir.setcond(Cond.ltu, ir.add(CC_DST, CC_SRC), CC_SRC));
+    arm(Cond.geu, ir.addi(CC_OP, -CcOp.LOGIC), this.k(3), () => this.k(0));
+    // INC and DEC (all sizes, 6 values from CcOp.INC) keep the carry in bit 0 of cc_src.
+    arm(Cond.geu, ir.addi(CC_OP, -CcOp.INC), this.k(6), () => ir.andi(CC_SRC, 1));
+    arm(Cond.ne, CC_OP, this.k(CcOp.ADD + SZ32), () => ir.setcond(Cond.ltu, CC_DST, CC_SRC));
+    arm(Cond.ne, CC_OP, this.k(CcOp.EFLAGS), () => ir.andi(CC_SRC, FLAG_CF));
+    ir.mov(res, ir.andi(ir.call(H.cc_compute_all, [CC_OP, CC_DST, CC_SRC, CC_SRC2]), FLAG_CF));
+    ir.setLabel(done);
+    return res;
   }
 
   /** Sign-extend a value of size `size` to 32 bits. */

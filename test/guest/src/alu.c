@@ -366,6 +366,59 @@ static void run_imm(int op, int bits, int idx, uint32_t a, uint32_t fin)
     }
 }
 
+/*
+ * CF across a block boundary: a flag-setting op, a jump to the next instruction (which ends
+ * the emulator's translation block, so the next one starts with the last op known only at run
+ * time), then inc (keeps CF) or adc $0 (adds CF). The C model gives CF of the first op.
+ */
+#define XTB(name, first)                                                                                         \
+    static uint32_t name(uint32_t a, uint32_t b, uint32_t fi, uint32_t *c, uint32_t *d)                          \
+    {                                                                                                            \
+        uint32_t fo, x = a;                                                                                      \
+        asm volatile(FIN first "\n\tjmp 1f\n1:\tincl %[c]\n\tjmp 2f\n2:\tadcl $0, %[d]" FOUT                     \
+                     : [x] "+q"(x), [c] "+r"(*c), [d] "+r"(*d), [fo] "=r"(fo)                                 \
+                     : [b] "q"(b), [fi] "r"(fi)                                                                 \
+                     : "cc");                                                                                   \
+        return fo;                                                                                               \
+    }
+XTB(xtb_cmpl, "cmpl %[b], %[x]")
+XTB(xtb_addl, "addl %[b], %[x]")
+XTB(xtb_testl, "testl %[b], %[x]")
+XTB(xtb_incl, "incl %[x]")
+XTB(xtb_decl, "decl %[x]")
+XTB(xtb_shll, "shll $1, %[x]")
+XTB(xtb_subb, "subb %b[b], %b[x]")
+XTB(xtb_addw, "addw %w[b], %w[x]")
+typedef uint32_t (*xtb_fn)(uint32_t, uint32_t, uint32_t, uint32_t *, uint32_t *);
+static const xtb_fn xtb_exec[] = {xtb_cmpl, xtb_addl, xtb_testl, xtb_incl, xtb_decl, xtb_shll, xtb_subb, xtb_addw};
+#define NXTB ARRAY_SIZE(xtb_exec)
+
+/* CF left by op `op` of xtb_exec on a, b with flags fi in */
+static uint32_t xtb_carry(int op, uint32_t a, uint32_t b, uint32_t fi)
+{
+    switch (op) {
+    case 0: return a < b;
+    case 1: return a + b < a;
+    case 2: return 0;
+    case 3: case 4: return fi & FL_CF;
+    case 5: return a >> 31;
+    case 6: return (a & 0xff) < (b & 0xff);
+    default: return (a & 0xffff) + (b & 0xffff) > 0xffff;
+    }
+}
+
+static void run_xtb(int op, uint32_t a, uint32_t b, uint32_t fi)
+{
+    uint32_t c = a ^ b, d = b, cf = xtb_carry(op, a, b, fi);
+    uint32_t fo = xtb_exec[op](a, b, fi, &c, &d);
+    /* inc keeps CF; adc $0 adds it; the flags out are adc's: CF only if d wrapped */
+    uint32_t want_d = b + cf, want_cf = cf && want_d == 0;
+    grp_check(c == (a ^ b) + 1 && d == want_d && (fo & FL_CF) == want_cf, "xtb op %d a=%08x b=%08x fi=%x: c=%08x d=%08x cf=%u",
+              op, a, b, fi, c, d, fo & FL_CF);
+    grp_hash(d);
+    grp_hash(fo & FL_CF);
+}
+
 /* flags inputs: everything clear / everything set, with CF 0 and 1 */
 static const uint32_t fins[4] = {FL_FIXED, FL_FIXED | FL_CF, FL_FIXED | (FL_ARITH & ~FL_CF), FL_FIXED | FL_ARITH};
 
@@ -426,6 +479,14 @@ int main(uint32_t magic, uint32_t mbi)
             grp_end(label);
         }
     }
+
+    grp_begin();
+    for (unsigned op = 0; op < NXTB; op++)
+        for (unsigned i = 0; i < NEDGE; i++)
+            for (unsigned j = 0; j < NEDGE; j++)
+                for (int k = 0; k < 2; k++)
+                    run_xtb(op, edge[i], edge[j], fins[k]);
+    grp_end("carry across blocks");
 
     /* a few spot checks with explicit expected values */
     {
