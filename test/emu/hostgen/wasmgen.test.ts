@@ -13,14 +13,35 @@ import { Memory } from '../../../src/emu/translate-i386/mmu';
 const VALUES = [0, 1, -1, 2, 31, 32, 33, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, 0x7fffffff, -0x80000000, 0x12345678, 0xdeadbeef | 0, -31];
 const A = 20, B = 21, C = 22, D = 23, OUT = 0; // state words used as inputs and output
 
-function machine(helpers: HelperInfo[] = []): { cpu: X86Cpu; mem: Memory; wasm: WasmBackend } {
+function machine(helpers: HelperInfo[] = [], ldSlow?: (a: number, m: number, e: number) => number): { cpu: X86Cpu; mem: Memory; wasm: WasmBackend } {
   const mem = new Memory(1 << 16);
   const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
   const wasm = new WasmBackend({
-    memory: mem.wasm!, layout: mem.layout, ldSlow: (a, m, e) => mem.ld(a, m, e), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
+    memory: mem.wasm!, layout: mem.layout, ldSlow: ldSlow ?? ((a, m, e) => mem.ld(a, m, e)), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
     helpers, ctx: cpu, count: () => undefined,
   });
   return { cpu, mem, wasm };
+}
+
+/**
+ * Two one-instruction TBs. Member 0: A -= 1; A != 0 ? exit 0 : exit 1. Member 1: B += 1, then
+ * (with `load`) a load from 0x400 into C (the slow path when the TLB entry is invalid); exit 0.
+ */
+function countdown(load: boolean): [IrFunc, IrFunc] {
+  const m0 = new IrFunc([], []);
+  m0.insnStart(0x1000);
+  m0.emit(Opc.sub, A, A, m0.const(1));
+  const l = m0.newLabel();
+  m0.brcond(Cond.eq, A, m0.const(0), l);
+  m0.exit(0);
+  m0.setLabel(l);
+  m0.exit(1);
+  const m1 = new IrFunc([], []);
+  m1.insnStart(0x1010);
+  m1.emit(Opc.add, B, B, m1.const(1));
+  if (load) m1.emit(Opc.ld, C, m1.const(0x400), MemOp.U32);
+  m1.exit(0);
+  return [m0, m1];
 }
 
 /** One IR function per case; run each on both backends for every operand pair. */
@@ -135,28 +156,11 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
     // load from 0x400 (the slow path when the TLB entry is invalid); exit 0 back to member 0.
     // One instruction each, so the extra-instruction word counts completed members.
     function members(): WasmMember[] {
-      const m0 = new IrFunc([], []);
-      m0.insnStart(0x1000);
-      m0.emit(Opc.sub, A, A, m0.const(1));
-      const l = m0.newLabel();
-      m0.brcond(Cond.eq, A, m0.const(0), l);
-      m0.exit(0);
-      m0.setLabel(l);
-      m0.exit(1);
-      const m1 = new IrFunc([], []);
-      m1.insnStart(0x1010);
-      m1.emit(Opc.add, B, B, m1.const(1));
-      m1.emit(Opc.ld, C, m1.const(0x400), MemOp.U32);
-      m1.exit(0);
+      const [m0, m1] = countdown(true);
       return [{ ir: m0, next: [1, -1] }, { ir: m1, next: [0, -1] }];
     }
     function unit(ldSlow?: (a: number, m: number, e: number) => number) {
-      const mem = new Memory(1 << 16);
-      const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
-      const wasm = new WasmBackend({
-        memory: mem.wasm!, layout: mem.layout, ldSlow: ldSlow ?? ((a, m, e) => mem.ld(a, m, e)), stSlow: (a, v, m, e) => mem.st(a, v, m, e),
-        helpers: [], ctx: cpu, count: () => undefined,
-      });
+      const { cpu, mem, wasm } = machine([], ldSlow);
       const fns = wasm.compile([{ members: members(), tlbBase: 0 }])[0];
       mem.tlbR[0] = 0; // page 0 on the fast path
       mem.m32[0x100] = 77;
@@ -202,18 +206,7 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
   describe('a unit member that loops on itself, then tail-calls another', () => {
     // Member 0: A -= 1; A != 0 ? exit 0 (itself) : exit 1 (to member 1). Member 1: B += 1, exit 0 leaves.
     function build(): { s: Int32Array; fns: ((left: number) => number)[] } {
-      const m0 = new IrFunc([], []);
-      m0.insnStart(0x1000);
-      m0.emit(Opc.sub, A, A, m0.const(1));
-      const l = m0.newLabel();
-      m0.brcond(Cond.eq, A, m0.const(0), l);
-      m0.exit(0);
-      m0.setLabel(l);
-      m0.exit(1);
-      const m1 = new IrFunc([], []);
-      m1.insnStart(0x1010);
-      m1.emit(Opc.add, B, B, m1.const(1));
-      m1.exit(0);
+      const [m0, m1] = countdown(false);
       const { cpu, wasm } = machine();
       const fns = wasm.compile([{ members: [{ ir: m0, next: [0, 1] }, { ir: m1, next: [-1, -1] }], tlbBase: 0 }])[0];
       return { s: cpu.s, fns };
@@ -240,13 +233,8 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
   describe('globals written before they are read (not loaded on entry)', () => {
     // A = 7 after a load from 0x400, then B = A + B: A's first access is a write.
     function build(fault: boolean) {
-      const mem = new Memory(1 << 16);
-      const cpu = new X86Cpu(mem, { in: () => 0, out: () => undefined });
       const err = new Error('fault');
-      const wasm = new WasmBackend({
-        memory: mem.wasm!, layout: mem.layout, ldSlow: (a, m, e) => { if (fault) throw err; return mem.ld(a, m, e); },
-        stSlow: (a, v, m, e) => mem.st(a, v, m, e), helpers: [], ctx: cpu, count: () => undefined,
-      });
+      const { cpu, mem, wasm } = machine([], (a, m, e) => { if (fault) throw err; return mem.ld(a, m, e); });
       const f = new IrFunc([], []);
       f.insnStart(0x1000);
       f.emit(Opc.ld, C, f.const(0x400), MemOp.U32);
