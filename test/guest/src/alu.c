@@ -367,18 +367,23 @@ static void run_imm(int op, int bits, int idx, uint32_t a, uint32_t fin)
 }
 
 /*
- * CF across a block boundary: a flag-setting op, a jump to the next instruction (which ends
- * the emulator's translation block, so the next one starts with the last op known only at run
- * time), then inc (keeps CF) or adc $0 (adds CF). The C model gives CF of the first op.
+ * CF across a block boundary: a flag-setting op, setc and setbe (the op known when the block
+ * is translated), a jump to the next instruction (which ends the emulator's translation block,
+ * so the next one starts with the last op known only at run time), setc again, then inc (keeps
+ * CF) and adc $0 (adds CF). The C model gives CF and ZF of the first op.
  */
 #define XTB(name, first)                                                                                         \
-    static uint32_t name(uint32_t a, uint32_t b, uint32_t fi, uint32_t *c, uint32_t *d)                          \
+    static uint32_t name(uint32_t a, uint32_t b, uint32_t fi, uint32_t *c, uint32_t *d, uint32_t *e)             \
     {                                                                                                            \
         uint32_t fo, x = a;                                                                                      \
-        asm volatile(FIN first "\n\tjmp 1f\n1:\tincl %[c]\n\tjmp 2f\n2:\tadcl $0, %[d]" FOUT                     \
-                     : [x] "+q"(x), [c] "+r"(*c), [d] "+r"(*d), [fo] "=r"(fo)                                 \
+        uint8_t s1, s2, s3;                                                                                      \
+        asm volatile(FIN first "\n\tsetc %[s1]\n\tsetbe %[s2]\n\tjmp 1f\n1:\tsetc %[s3]\n\tincl %[c]"              \
+                               "\n\tjmp 2f\n2:\tadcl $0, %[d]" FOUT                                              \
+                     : [x] "+q"(x), [c] "+r"(*c), [d] "+r"(*d), [fo] "=r"(fo), [s1] "=m"(s1), [s2] "=m"(s2),      \
+                       [s3] "=m"(s3)                                                                             \
                      : [b] "q"(b), [fi] "r"(fi)                                                                 \
                      : "cc");                                                                                   \
+        *e = s1 | s2 << 1 | s3 << 2;                                                                             \
         return fo;                                                                                               \
     }
 XTB(xtb_cmpl, "cmpl %[b], %[x]")
@@ -389,32 +394,44 @@ XTB(xtb_decl, "decl %[x]")
 XTB(xtb_shll, "shll $1, %[x]")
 XTB(xtb_subb, "subb %b[b], %b[x]")
 XTB(xtb_addw, "addw %w[b], %w[x]")
-typedef uint32_t (*xtb_fn)(uint32_t, uint32_t, uint32_t, uint32_t *, uint32_t *);
-static const xtb_fn xtb_exec[] = {xtb_cmpl, xtb_addl, xtb_testl, xtb_incl, xtb_decl, xtb_shll, xtb_subb, xtb_addw};
+XTB(xtb_adcl, "adcl %[b], %[x]")
+XTB(xtb_sbbl, "sbbl %[b], %[x]")
+XTB(xtb_sbbb, "sbbb %b[b], %b[x]")
+typedef uint32_t (*xtb_fn)(uint32_t, uint32_t, uint32_t, uint32_t *, uint32_t *, uint32_t *);
+static const xtb_fn xtb_exec[] = {xtb_cmpl, xtb_addl, xtb_testl, xtb_incl, xtb_decl, xtb_shll,
+                                  xtb_subb, xtb_addw, xtb_adcl, xtb_sbbl, xtb_sbbb};
 #define NXTB ARRAY_SIZE(xtb_exec)
 
-/* CF left by op `op` of xtb_exec on a, b with flags fi in */
-static uint32_t xtb_carry(int op, uint32_t a, uint32_t b, uint32_t fi)
+/* CF (bit 0) and ZF (bit 1) left by op `op` of xtb_exec on a, b with flags fi in */
+static uint32_t xtb_flags(int op, uint32_t a, uint32_t b, uint32_t fi)
 {
+    uint64_t cin = fi & FL_CF, wide;
+    uint32_t cf, r;
     switch (op) {
-    case 0: return a < b;
-    case 1: return a + b < a;
-    case 2: return 0;
-    case 3: case 4: return fi & FL_CF;
-    case 5: return a >> 31;
-    case 6: return (a & 0xff) < (b & 0xff);
-    default: return (a & 0xffff) + (b & 0xffff) > 0xffff;
+    case 0: cf = a < b; r = a - b; break;
+    case 1: r = a + b; cf = r < a; break;
+    case 2: cf = 0; r = a & b; break;
+    case 3: cf = cin; r = a + 1; break;
+    case 4: cf = cin; r = a - 1; break;
+    case 5: cf = a >> 31; r = a << 1; break;
+    case 6: cf = (a & 0xff) < (b & 0xff); r = (a - b) & 0xff; break;
+    case 7: cf = (a & 0xffff) + (b & 0xffff) > 0xffff; r = (a + b) & 0xffff; break;
+    case 8: wide = (uint64_t)a + b + cin; cf = wide >> 32; r = (uint32_t)wide; break;
+    case 9: cf = (uint64_t)b + cin > a; r = a - b - (uint32_t)cin; break;
+    default: cf = (b & 0xff) + cin > (a & 0xff); r = (a - b - (uint32_t)cin) & 0xff; break;
     }
+    return cf | (r == 0) << 1;
 }
 
 static void run_xtb(int op, uint32_t a, uint32_t b, uint32_t fi)
 {
-    uint32_t c = a ^ b, d = b, cf = xtb_carry(op, a, b, fi);
-    uint32_t fo = xtb_exec[op](a, b, fi, &c, &d);
-    /* inc keeps CF; adc $0 adds it; the flags out are adc's: CF only if d wrapped */
-    uint32_t want_d = b + cf, want_cf = cf && want_d == 0;
-    grp_check(c == (a ^ b) + 1 && d == want_d && (fo & FL_CF) == want_cf, "xtb op %d a=%08x b=%08x fi=%x: c=%08x d=%08x cf=%u",
-              op, a, b, fi, c, d, fo & FL_CF);
+    uint32_t c = a ^ b, d = b, e, fl = xtb_flags(op, a, b, fi), cf = fl & 1, zf = fl >> 1;
+    uint32_t fo = xtb_exec[op](a, b, fi, &c, &d, &e);
+    /* setc, setbe, setc after the jump; inc keeps CF; adc $0 adds it, its CF only if d wrapped */
+    uint32_t want_e = cf | (cf | zf) << 1 | cf << 2, want_d = b + cf, want_cf = cf && want_d == 0;
+    grp_check(e == want_e && c == (a ^ b) + 1 && d == want_d && (fo & FL_CF) == want_cf,
+              "xtb op %d a=%08x b=%08x fi=%x: set=%x c=%08x d=%08x cf=%u", op, a, b, fi, e, c, d, fo & FL_CF);
+    grp_hash(e);
     grp_hash(d);
     grp_hash(fo & FL_CF);
 }
