@@ -138,9 +138,9 @@ export class WasmDispatcher {
   private body(): ByteWriter {
     const L = this.layout, w = new ByteWriter();
     const META = L.area, TABLE = L.area + (DISPATCH_SLOTS << META_SHIFT), MEMBERS = TABLE + (1 << (TABLE_BITS + T_SHIFT));
-    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf.
-    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12;
-    w.u32(1); w.u32(11); w.byte(0x7f);
+    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf, cs.
+    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12, CS = 13;
+    w.u32(1); w.u32(12); w.byte(0x7f);
     const op = (...b: number[]) => { for (const x of b) w.byte(x); };
     const k = (v: number) => { w.byte(W.i32_const); w.s32(v); };
     const get = (l: number) => { w.byte(W.local_get); w.u32(l); };
@@ -181,7 +181,7 @@ export class WasmDispatcher {
     // The next TB: for an indirect exit, the fetch TLB (of the CPL's half) gives the physical pc
     // and the table the TB; else the direct link.
     get(EX); k(2); op(W.i32_eq, W.if_, 0x40);
-    loadAbs(L.csBase); loadAbs(L.eip); op(W.i32_add); set(PC);
+    loadAbs(L.csBase); tee(CS); loadAbs(L.eip); op(W.i32_add); set(PC);
     loadAbs(L.hflags); set(HF);
     get(PC); k(12); op(W.i32_shr_u);
     get(HF); k(3); op(W.i32_and); k(3); op(W.i32_eq); k(L.userTlb); op(W.i32_mul, W.i32_or);
@@ -192,7 +192,7 @@ export class WasmDispatcher {
     get(T); load(TABLE); get(PC); op(W.i32_ne); leaveIf();
     get(T); load(TABLE + 4); get(PHYS); op(W.i32_ne); leaveIf();
     get(T); load(TABLE + 8); get(HF); op(W.i32_ne); leaveIf();
-    get(T); load(TABLE + 12); loadAbs(L.csBase); op(W.i32_ne); leaveIf();
+    get(T); load(TABLE + 12); get(CS); op(W.i32_ne); leaveIf();
     get(T); load(TABLE + 16); set(NX);
     op(W.else_);
     get(MO); get(EX); k(2); op(W.i32_shl, W.i32_add); load(META + M_LINK); set(NX);

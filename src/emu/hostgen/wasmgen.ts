@@ -136,7 +136,7 @@ class BodyGen {
    * `fnOf(i)`: the function index of member i of the unit.
    */
   constructor(private readonly unit: WasmMember[], private readonly index: number, private readonly tlbBase: number,
-    private readonly env: Pick<WasmEnv, 'layout'>,
+    private readonly layout: WasmLayout,
     private readonly helperFunc: (hi: number, nargs: number) => number, private readonly fnOf: (i: number) => number,
     helperParams = -1) {
     this.member = unit[index];
@@ -156,7 +156,6 @@ class BodyGen {
     this.localN = this.localE + 1;
     this.localK = this.localN + 1;
   }
-  private get layout(): WasmLayout { return this.env.layout; }
 
   private local(t: number): number {
     return t < GLOBAL_LIMIT ? this.globalLocal.get(t)! : this.temps + (t - GLOBAL_LIMIT);
@@ -190,13 +189,22 @@ class BodyGen {
       this.lset(this.globalLocal.get(g)!);
     }
   }
-  /** A loop: add the iterations completed since the last count (n - k) to the extra word; k = n. */
-  private flushExtra(): void {
-    if (!this.looping) return;
+  /**
+   * extra += (a loop: the iterations completed since the last count, n - k) + `plus`. Only a
+   * loop has counts to add without `plus`.
+   */
+  private addExtra(plus: number): void {
+    if (!this.looping && !plus) return;
     this.k(0);
     this.loadAbs(this.layout.extra);
-    this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add);
+    if (this.looping) { this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); }
+    if (plus) { this.k(plus); this.op(W.i32_add); }
     this.mem(W.i32_store, 2, this.layout.extra);
+  }
+  /** A loop: add the iterations completed since the last count to the extra word; k = n. */
+  private flushExtra(): void {
+    if (!this.looping) return;
+    this.addExtra(0);
     this.lget(this.localN); this.lset(this.localK);
   }
   private leave(slot: number): void {
@@ -205,7 +213,8 @@ class BodyGen {
     this.op(W.return_);
   }
 
-  /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */  private tlbCheck(tlbOffset: number, size: number): void {
+  /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */
+  private tlbCheck(tlbOffset: number, size: number): void {
     this.lget(this.localA);
     this.k(12); this.op(W.i32_shr_u);
     if (this.tlbBase) { this.k(this.tlbBase); this.op(W.i32_or); }
@@ -258,14 +267,12 @@ class BodyGen {
       if (calls) { this.loadAbs(this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
       w.byte(W.if_); w.byte(0x40); this.open.push(-100);
     };
-    // The state stored, extra += n - k + icount, and left - n - icount for the next TB.
+    // The state stored, this TB's instructions (and a loop's uncounted ones) in the extra word,
+    // and left - n - icount for the next TB.
     const beforeTail = () => {
       this.sync();
-      this.k(0);
-      this.loadAbs(this.layout.extra);
-      this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); this.k(icount); this.op(W.i32_add);
-      this.mem(W.i32_store, 2, this.layout.extra);
-      this.lget(0); this.lget(this.localN); this.op(W.i32_sub); this.k(icount); this.op(W.i32_sub);
+      this.addExtra(icount);
+      this.lget(0); if (this.looping) { this.lget(this.localN); this.op(W.i32_sub); } this.k(icount); this.op(W.i32_sub);
     };
     const endIf = () => { this.open.pop(); this.op(W.end); };
     this.body((exit) => {
@@ -400,7 +407,7 @@ export class WasmBackend {
     for (const { h } of withBody) {
       const { f, result } = h.body!;
       const never = () => { throw new Error('wasmgen: a helper body calls'); };
-      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], 0, 0, env, never, never, h.nargs);
+      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], 0, 0, env.layout, never, never, h.nargs);
       code.sized(gen.generateHelper(h.nargs, result));
     }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(module([[1, types], [3, funcs], [7, exports], [10, code]])), {});
@@ -460,7 +467,7 @@ export class WasmBackend {
     const bodies: BodyGen[] = [];
     for (const t of tbs) {
       const first = base + bodies.length;
-      t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env, helperFunc, (m) => first + m)));
+      t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env.layout, helperFunc, (m) => first + m)));
     }
     const funcs = new ByteWriter();
     funcs.u32(bodies.length);

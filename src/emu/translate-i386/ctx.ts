@@ -223,31 +223,32 @@ export class DisasContext {
 
   /** Carry flag as 0/1. */
   carry(): Temp {
+    const op = this.ccOp;
+    if (op === CC_DYNAMIC) return this.carryDynamic();
+    return this.carryKnown() ?? this.ir.andi(this.eflagsCc(), FLAG_CF);
+  }
+
+  /** CF after a sub or cmp (subCarry) or an add (addCarry) whose operands have the mask `m`. */
+  private subCarry(m: Temp): Temp { return this.ir.setcond(Cond.ltu, this.ir.and(this.ir.add(CC_DST, CC_SRC), m), this.ir.and(CC_SRC, m)); }
+  private addCarry(m: Temp): Temp { return this.ir.setcond(Cond.ltu, this.ir.and(CC_DST, m), this.ir.and(CC_SRC, m)); }
+
+  /** CF inline for the cc_op known at translation time, or null for the ops left to cc_compute_all. */
+  private carryKnown(): Temp | null {
     const ir = this.ir, op = this.ccOp;
-    if (op !== CC_DYNAMIC && op !== CcOp.EFLAGS) {
-      const size = (op - 1) % 3, fam = op - size, m = this.mask(size);
-      if (fam === CcOp.SUB) return ir.setcond(Cond.ltu, ir.andi(ir.add(CC_DST, CC_SRC), m), ir.andi(CC_SRC, m));
-      if (fam === CcOp.ADD) return ir.setcond(Cond.ltu, ir.andi(CC_DST, m), ir.andi(CC_SRC, m));
-      if (fam === CcOp.LOGIC) return this.k(0);
-      if (fam === CcOp.INC || fam === CcOp.DEC) return ir.andi(CC_SRC, 1);
-      if (fam === CcOp.ADC || fam === CcOp.SBB) {
+    if (op === CcOp.EFLAGS) return ir.andi(CC_SRC, FLAG_CF);
+    const size = (op - 1) % 3, fam = op - size, m = this.mask(size);
+    switch (fam) {
+      case CcOp.SUB: return this.subCarry(this.k(m));
+      case CcOp.ADD: return this.addCarry(this.k(m));
+      case CcOp.LOGIC: return this.k(0);
+      case CcOp.INC: case CcOp.DEC: return ir.andi(CC_SRC, 1);
+      case CcOp.ADC: case CcOp.SBB: {
         // With a carry in (cc_src2), "below" becomes "below or equal" (see computeEflags).
         const x = ir.andi(fam === CcOp.ADC ? CC_DST : ir.add(ir.add(CC_DST, CC_SRC), CC_SRC2), m), s = ir.andi(CC_SRC, m);
         return ir.movcond(Cond.ne, CC_SRC2, this.k(0), ir.setcond(Cond.leu, x, s), ir.setcond(Cond.ltu, x, s));
       }
     }
-    if (op === CcOp.EFLAGS) return ir.andi(CC_SRC, FLAG_CF);
-    if (op === CC_DYNAMIC) return this.carryDynamic();
-    return ir.andi(this.eflagsCc(), FLAG_CF);
-  }
-
-  /** Whether carry() computes CF inline for the cc_op known at translation time. */
-  private carryInline(): boolean {
-    const op = this.ccOp;
-    if (op === CC_DYNAMIC || op === CcOp.EFLAGS) return true;
-    const fam = op - (op - 1) % 3;
-    return fam === CcOp.SUB || fam === CcOp.ADD || fam === CcOp.LOGIC || fam === CcOp.INC || fam === CcOp.DEC
-      || fam === CcOp.ADC || fam === CcOp.SBB;
+    return null;
   }
 
   /**
@@ -267,20 +268,15 @@ export class DisasContext {
     // The operand mask of a family's op: cc_op - family is the size (0 byte, 1 word, 2 dword).
     const mask = (fam: number) => ir.shr(this.k(-1), ir.sub(this.k(32), ir.shl(this.k(8), ir.addi(CC_OP, -fam))));
     const inFamily = (fam: number) => ir.addi(CC_OP, -fam);
-    arm(Cond.ne, CC_OP, this.k(CcOp.SUB + SZ32), () => ir.setcond(Cond.ltu, ir.add(CC_DST, CC_SRC), CC_SRC));
+    // The dword forms first: the most frequent, and no mask to compute.
+    arm(Cond.ne, CC_OP, this.k(CcOp.SUB + SZ32), () => this.subCarry(this.k(-1)));
     arm(Cond.geu, inFamily(CcOp.LOGIC), this.k(3), () => this.k(0));
     // INC and DEC (all sizes, 6 values from CcOp.INC) keep the carry in bit 0 of cc_src.
     arm(Cond.geu, inFamily(CcOp.INC), this.k(6), () => ir.andi(CC_SRC, 1));
-    arm(Cond.ne, CC_OP, this.k(CcOp.ADD + SZ32), () => ir.setcond(Cond.ltu, CC_DST, CC_SRC));
+    arm(Cond.ne, CC_OP, this.k(CcOp.ADD + SZ32), () => this.addCarry(this.k(-1)));
     arm(Cond.ne, CC_OP, this.k(CcOp.EFLAGS), () => ir.andi(CC_SRC, FLAG_CF));
-    arm(Cond.geu, inFamily(CcOp.SUB), this.k(3), () => {
-      const m = mask(CcOp.SUB);
-      return ir.setcond(Cond.ltu, ir.and(ir.add(CC_DST, CC_SRC), m), ir.and(CC_SRC, m));
-    });
-    arm(Cond.geu, inFamily(CcOp.ADD), this.k(3), () => {
-      const m = mask(CcOp.ADD);
-      return ir.setcond(Cond.ltu, ir.and(CC_DST, m), ir.and(CC_SRC, m));
-    });
+    arm(Cond.geu, inFamily(CcOp.SUB), this.k(3), () => this.subCarry(mask(CcOp.SUB)));
+    arm(Cond.geu, inFamily(CcOp.ADD), this.k(3), () => this.addCarry(mask(CcOp.ADD)));
     ir.mov(res, ir.andi(ir.call(H.cc_compute_all, [CC_OP, CC_DST, CC_SRC, CC_SRC2]), FLAG_CF));
     ir.setLabel(done);
     return res;
@@ -319,10 +315,10 @@ export class DisasContext {
         return pick(Cond.eq, Cond.ne, ir.andi(CC_DST, m), this.k(0));
       } else if (base === 4) {
         return pick(Cond.lt, Cond.ge, this.sext(CC_DST, size), this.k(0));
-      } else if ((base === 1 || base === 3) && this.carryInline()) {
-        // CF, or CF | ZF, of an op whose carry() is inline (ZF: its result is zero).
-        const cf = this.carry();
-        return pick(Cond.ne, Cond.eq, base === 1 ? cf : ir.or(cf, ir.setcond(Cond.eq, ir.andi(CC_DST, m), this.k(0))), this.k(0));
+      } else if (base === 1 || base === 3) {
+        // CF, or CF | ZF, of an op whose CF is computed inline (ZF: its result is zero).
+        const cf = this.carryKnown();
+        if (cf !== null) return pick(Cond.ne, Cond.eq, base === 1 ? cf : ir.or(cf, ir.setcond(Cond.eq, ir.andi(CC_DST, m), this.k(0))), this.k(0));
       }
     }
     if (op === CC_DYNAMIC && base === 1) return pick(Cond.ne, Cond.eq, this.carryDynamic(), this.k(0));
