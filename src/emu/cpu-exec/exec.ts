@@ -18,7 +18,7 @@ import { HOST_AREA_BYTES, USER_TLB } from '../translate-i386/mmu';
 import { deliverInterrupt, EXC_DB, EXC_DF, hasErrorCode } from '../translate-i386/seg';
 import {
   DR0, EFLAGS, EIP, EXTRA_INSNS, FLAG_IF, FLAG_RF, HF_CPL_MASK, HF_INHIBIT_IRQ, HF_TF, HFLAGS, R_EAX, REG_NAMES32, SEG_BASE, SEG_CS,
-  DISPATCH_CHAINED, DISPATCH_PENDING, DISPATCH_SLOT, DISPATCH_TICK,
+  DISPATCH_CHAINED, DISPATCH_PENDING, DISPATCH_SLOT, DISPATCH_TICK, MEM_RESTART,
 } from '../translate-i386/state';
 import { MAX_INSNS, translateTb } from '../translate-i386/translate';
 import { CF_NOCHAIN, CF_SINGLE_INSN, PageUnit, TranslationBlock, tbName, tbTlbBase, UnitGroup } from './tb';
@@ -71,6 +71,13 @@ const UNIT_TICK = 512;
  * compiling, the same dispatch savings).
  */
 const UNIT_BUILD_COST = 3200;
+/**
+ * A unit member whose TLB-miss exits reach MISS_EXITS_MIN and one in MISS_EXIT_SHARE of its
+ * runs goes back to slow-path calls: a miss exit costs a few microseconds (back to the exec
+ * loop, the instruction alone, a lookup), a call a tenth of that. Misses that fill the TLB (a
+ * new page, a flush) are far rarer than that in hot code.
+ */
+const MISS_EXITS_MIN = 64, MISS_EXIT_SHARE = 16;
 /** Most TBs one region (tier 3) compiles together. */
 const REGION_MAX_TBS = 16;
 
@@ -398,6 +405,7 @@ export class CpuExec {
     const spec = members.map((m, i) => ({
       ir: m.ir!,
       next: [0, 1].map(s => (m.ir!.loopSlots & (1 << s)) ? i : index.get(m.link(s)!) ?? -1) as [number, number],
+      missExit: this.missExit(m),
     }));
     const t0 = performance.now();
     const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb) }])[0];
@@ -443,6 +451,31 @@ export class CpuExec {
       // A link back to an older TB closes a loop: make it a region.
       this.buildRegion(nt);
     }
+  }
+
+  /**
+   * Whether a unit member leaves before a TLB miss (wasmgen's WasmMember.missExit) rather than
+   * calling the slow path: not a one-instruction TB (what runs the instruction then), nor one
+   * under an interrupt shadow or TF, whose one instruction must complete in it. Only hot code
+   * (page units) does: in a TB compiled on its own, the instructions after a restart would
+   * make a new TB, itself compiled to leave at its first miss, and so on down a straight run
+   * of code that writes to its own page.
+   */
+  private missExit(tb: TranslationBlock): boolean {
+    return !(tb.cflags & CF_SINGLE_INSN) && !(tb.flags & (HF_TF | HF_INHIBIT_IRQ)) && !tb.noMissExit;
+  }
+
+  /**
+   * A unit member whose accesses keep missing the TLB (memory-mapped I/O, stores to a page
+   * holding code, watched pages, accesses across a page boundary) goes back to its own code,
+   * which calls the slow path: far cheaper than leaving the TB each time. The unit is rebuilt
+   * later with that member calling the slow path too.
+   */
+  private withoutMissExit(tb: TranslationBlock): void {
+    tb.noMissExit = true;
+    if (!tb.unit) return;
+    this.dissolveUnit(tb.unit);
+    this.unitChanged(tb, false);
   }
 
   /** Compiled code is WebAssembly (tiered and wasm backends, with a WebAssembly.Memory), else JavaScript. */
@@ -857,11 +890,20 @@ export class CpuExec {
           // What loops, units, the dispatcher and rep-string chunks completed beyond this TB: counted
           // now, so that every backend stops at the same budget.
           if (s[EXTRA_INSNS]) { this.insns += s[EXTRA_INSNS]; s[EXTRA_INSNS] = 0; }
+          let restart = 0;
+          if (exit === 3 && (restart = s[MEM_RESTART]) !== 0) {
+            // Left before a TLB miss: that instruction runs alone (its access on the slow path) next.
+            s[MEM_RESTART] = 0;
+            this.cflagsNext = CF_SINGLE_INSN;
+            this.stats.memRestarts++;
+            if (++tb.memRestarts >= MISS_EXITS_MIN && tb.memRestarts * MISS_EXIT_SHARE > this.heat(tb)) this.withoutMissExit(tb);
+          }
           if (flagsAtEntry & (HF_INHIBIT_IRQ | HF_TF)) {
             if (flagsAtEntry & HF_INHIBIT_IRQ) s[HFLAGS] &= ~HF_INHIBIT_IRQ;
             if ((flagsAtEntry & HF_TF) && exit !== 3) this.singleStepTrap();
           }
-          if (this.dr.active && this.guestDebugAfter(rfAtEntry)) {
+          // RF stays when no instruction completed.
+          if (this.dr.active && this.guestDebugAfter(restart === 1 ? 0 : rfAtEntry)) {
             if (step) { this.curTb = null; return StopReason.STEP; }
             break;
           }

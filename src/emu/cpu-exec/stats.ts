@@ -21,6 +21,8 @@ export class ExecStats {
   dispatcherRuns = 0;
   dispatcherChained = 0;
   jcHits = 0;
+  /** Compiled TBs that left before a TLB miss, for the instruction to run alone. */
+  memRestarts = 0;
   chainLinks = 0;
   insnsInterp = 0;
   /** Instructions executed in total (kept current by the exec loop's owner). */
@@ -44,6 +46,7 @@ export class ExecStats {
       `TB invalidations      ${this.invalidations} (SMC restarts ${this.smcRestarts}, stores to code pages ${this.codePageWrites})`,
       `lookups               ${this.lookups} (jump cache hits ${pct(this.jcHits, this.lookups)})`,
       `chain links           ${this.chainLinks}`,
+      `TLB-miss restarts     ${this.memRestarts} (compiled TBs left before a load or store that missed the TLB)`,
       `wasm dispatcher       ${this.dispatcherRuns} runs, ${this.dispatcherChained} TBs chained in wasm (links and the jump cache)`,
       `insns executed        ${this.insnsTotal} (interpreter ${pct(this.insnsInterp, this.insnsTotal)}, compiled ${pct(this.insnsTotal - this.insnsInterp, this.insnsTotal)})`,
       `interrupts            ${this.interrupts}, exceptions ${this.exceptions}`,

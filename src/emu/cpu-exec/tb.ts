@@ -44,6 +44,9 @@ export class TranslationBlock {
   /** The page unit whose code `fn` enters (then `region` is the unit's members). */
   unit: PageUnit | null = null;
   compileQueued = false;
+  /** Times its compiled code left before a TLB miss, and whether it must not (see CpuExec.withoutMissExit). */
+  memRestarts = 0;
+  noMissExit = false;
   /** Optimized IR kept until the TB is compiled (and for `info tb`). */
   ir: IrFunc | null;
   interp: InterpCode | null;

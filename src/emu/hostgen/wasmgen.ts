@@ -16,6 +16,8 @@ export interface WasmLayout {
   tlbR: number; tlbW: number; state: number;
   /** The extra-instructions word, and the word that is non-zero while the exec loop must see the next TB. */
   extra: number; pending: number;
+  /** EIP, and the word a TB leaving before a TLB miss sets to 1 + the instructions it completed. */
+  eip: number; restart: number;
 }
 
 export interface WasmEnv {
@@ -42,7 +44,7 @@ const enum W {
   drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
   i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
-  i32_eqz = 0x45, i32_lt_s = 0x48, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
+  i32_eqz = 0x45, i32_lt_s = 0x48, i32_gt_u = 0x4b, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
   i32_shl = 0x74, i32_shr_s = 0x75, i32_shr_u = 0x76, i32_rotl = 0x77, i32_rotr = 0x78,
   i64_mul = 0x7e, i64_shr_s = 0x87, i64_shr_u = 0x88, i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
   i32_extend8_s = 0xc0, i32_extend16_s = 0xc1,
@@ -92,8 +94,15 @@ export const TAIL_CALLS = WebAssembly.validate(new Uint8Array([
   0x0a, 0x06, 0x01, 0x04, 0x00, 0x12, 0x00, 0x0b, //     return_call 0))
 ]));
 
-/** One TB to compile: its IR and, for exits 0 and 1, the member of the same WasmTb they lead to (-1: none). */
-export interface WasmMember { ir: IrFunc; next: [number, number] }
+/**
+ * One TB to compile: its IR and, for exits 0 and 1, the member of the same WasmTb they lead to
+ * (-1: none). `missExit`: a load or store that misses the TLB leaves the TB before its
+ * instruction (EIP at it, `restart` set) instead of calling the slow path, which the exec loop
+ * then runs as a one-instruction TB. With no call on the fast path, V8's optimizing compiler
+ * keeps the TB's values in registers: a call clobbers them all, so TurboFan spilled every value
+ * live across a slow-path call to the stack on the fast path too.
+ */
+export interface WasmMember { ir: IrFunc; next: [number, number]; missExit?: boolean }
 
 /** A member that leads to itself loops inside its function. */
 export const isLoop = (members: WasmMember[]): boolean => members.length === 1 && members[0].next.some(n => n === 0);
@@ -128,6 +137,7 @@ class BodyGen {
   private readonly open: number[] = [];
   private f!: IrFunc;
   readonly looping: boolean;
+  private readonly icount: number;
   /** Member `index` of `unit` (a page unit of several functions), or a TB alone in `unit`. */
   private readonly member: WasmMember;
 
@@ -140,6 +150,7 @@ class BodyGen {
     private readonly helperFunc: (hi: number, nargs: number) => number, private readonly fnOf: (i: number) => number,
     helperParams = -1) {
     this.member = unit[index];
+    this.icount = insnCount(this.member.ir);
     this.looping = this.member.next.some(n => n === index);
     if (this.looping) {
       for (const o of this.member.ir.ops) {
@@ -207,13 +218,32 @@ class BodyGen {
     this.addExtra(0);
     this.lget(this.localN); this.lset(this.localK);
   }
-  private leave(slot: number): void {
+  /** Store the state and return exit `slot` (a unit's member names itself). `then` stores more after the state. */
+  private leave(slot: number, then?: () => void): void {
     this.flushExtra(); this.sync();
+    then?.();
     this.k(this.unit.length > 1 ? ~((this.index << 2) | slot) : slot);
     this.op(W.return_);
   }
 
-  /** Leaves `((e & 4095) | (a & align)) === 0` on the stack after loading the TLB entry into e. */
+  /**
+   * Leave before instruction `insn` (at `eip`), which the exec loop runs alone next: the state
+   * is that of its start (the translator orders each instruction's accesses before its register
+   * writes, as a fault needs), the instructions done are insn (the exec loop adds this TB's count).
+   */
+  private leaveBefore(insn: number, eip: number): void {
+    this.leave(3, () => {
+      this.k(0); this.k(eip); this.mem(W.i32_store, 2, this.layout.eip);
+      this.k(0); this.k(insn + 1); this.mem(W.i32_store, 2, this.layout.restart);
+      this.k(0); this.loadAbs(this.layout.extra); this.k(insn - this.icount); this.op(W.i32_add); this.mem(W.i32_store, 2, this.layout.extra);
+    });
+  }
+
+  /**
+   * Leaves `((e & 4095) | crossesPage) === 0` on the stack after loading the TLB entry into e. A
+   * misaligned access within the page is fast (wasm loads and stores need no alignment): only one
+   * that crosses into the next page takes the slow path.
+   */
   private tlbCheck(tlbOffset: number, size: number): void {
     this.lget(this.localA);
     this.k(12); this.op(W.i32_shr_u);
@@ -225,7 +255,7 @@ class BodyGen {
     this.k(4095); this.op(W.i32_and);
     if (size > 1) {
       this.lget(this.localA);
-      this.k(size - 1); this.op(W.i32_and);
+      this.k(4095); this.op(W.i32_and); this.k(4096 - size); this.op(W.i32_gt_u);
       this.op(W.i32_or);
     }
     this.op(W.i32_eqz);
@@ -252,7 +282,7 @@ class BodyGen {
 
   generate(): ByteWriter {
     const { w, member, index } = this;
-    const icount = insnCount(member.ir), calls = hasImpureCalls(member.ir);
+    const icount = this.icount, calls = hasImpureCalls(member.ir);
     w.u32(1); w.u32(this.localK); w.byte(I32);
     this.reload(this.looping ? undefined : writtenFirst(member.ir));
     if (this.looping) {
@@ -304,11 +334,11 @@ class BodyGen {
     const labelPos = new Map<number, number>();
     f.ops.forEach((o, j) => { if (o.op === Opc.label) labelPos.set(o.args[0], j); });
     for (const [l] of [...labelPos.entries()].sort((x, y) => y[1] - x[1])) { w.byte(W.block); w.byte(0x40); this.open.push(l); }
-    let eip = 0;
+    let eip = 0, insn = -1;
     for (const o of f.ops) {
       const a = o.args;
       switch (o.op) {
-        case Opc.insn_start: eip = a[0]; break;
+        case Opc.insn_start: eip = a[0]; insn++; break;
         case Opc.label: this.open.pop(); this.op(W.end); break;
         case Opc.br: w.byte(W.br); w.u32(this.depth(a[0])); break;
         case Opc.brcond: this.cmp(a[2], a[0], a[1]); w.byte(W.br_if); w.u32(this.depth(a[3])); break;
@@ -336,9 +366,12 @@ class BodyGen {
           w.byte(W.if_); w.byte(I32);
           this.hostAddr(); this.mem(LOAD[memop], memop & 3, 0);
           this.op(W.else_);
-          this.flushExtra();
-          this.sync();
-          this.lget(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
+          if (this.member.missExit) this.leaveBefore(insn, eip);
+          else {
+            this.flushExtra();
+            this.sync();
+            this.lget(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
+          }
           this.op(W.end);
           this.set(a[0]);
           break;
@@ -350,9 +383,12 @@ class BodyGen {
           w.byte(W.if_); w.byte(0x40);
           this.hostAddr(); this.get(a[1]); this.mem(STORE[memop & 3], memop & 3, 0);
           this.op(W.else_);
-          this.flushExtra();
-          this.sync();
-          this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
+          if (this.member.missExit) this.leaveBefore(insn, eip);
+          else {
+            this.flushExtra();
+            this.sync();
+            this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
+          }
           this.op(W.end);
           break;
         }

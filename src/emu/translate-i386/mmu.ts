@@ -8,7 +8,7 @@
 // non-zero low bit (INVALID) sends the access to the slow path. Pages that hold translated
 // code get no write entry, so stores to them reach the slow path and invalidate TBs.
 import { GuestMemory } from '../tcg/interp';
-import { DISPATCH_PENDING, EXTRA_INSNS, STATE_SIZE } from './state';
+import { DISPATCH_PENDING, EIP, EXTRA_INSNS, MEM_RESTART, STATE_SIZE } from './state';
 
 export const PAGE_BITS = 12;
 export const PAGE_SIZE = 1 << PAGE_BITS;
@@ -53,7 +53,7 @@ export class Memory implements GuestMemory {
   /** The memory generated wasm code imports (null: the host could not provide one this large). */
   readonly wasm: WebAssembly.Memory | null;
   /** Byte offsets of the TLBs (read, write, fetch), the CPU state and the host area in `ram` (RAM itself is at 0). */
-  readonly layout: { tlbR: number; tlbW: number; tlbX: number; state: number; extra: number; pending: number; host: number };
+  readonly layout: { tlbR: number; tlbW: number; tlbX: number; state: number; extra: number; pending: number; eip: number; restart: number; host: number };
   /** The CPU's architectural state (X86Cpu.s), here so that wasm code reaches it. */
   readonly state: Int32Array;
   readonly m8: Uint8Array;
@@ -87,7 +87,8 @@ export class Memory implements GuestMemory {
     const tlbBytes = TLB_ENTRIES * 4;
     const state = size + 3 * tlbBytes;
     const host = state + STATE_SIZE * 4;
-    this.layout = { tlbR: size, tlbW: size + tlbBytes, tlbX: size + 2 * tlbBytes, state, extra: state + EXTRA_INSNS * 4, pending: state + DISPATCH_PENDING * 4, host };
+    this.layout = { tlbR: size, tlbW: size + tlbBytes, tlbX: size + 2 * tlbBytes, state, extra: state + EXTRA_INSNS * 4, pending: state + DISPATCH_PENDING * 4,
+      eip: state + EIP * 4, restart: state + MEM_RESTART * 4, host };
     const { buffer, wasm } = allocate(host + HOST_AREA_BYTES);
     this.ram = buffer;
     this.wasm = wasm;

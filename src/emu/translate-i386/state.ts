@@ -28,6 +28,11 @@ export const EXTRA_INSNS = 67;
  * last, 1 when it returned for a unit tick, and the TBs it went on from without the exec loop.
  */
 export const DISPATCH_PENDING = 68, DISPATCH_SLOT = 69, DISPATCH_TICK = 70, DISPATCH_CHAINED = 71;
+/**
+ * A compiled TB left before a memory access that missed the TLB (see wasmgen.ts): 1 + the
+ * instructions it completed. The exec loop runs the access's instruction alone next.
+ */
+export const MEM_RESTART = 72;
 export const STATE_SIZE = 80;
 
 export const FLAG_CF = 0x1, FLAG_PF = 0x4, FLAG_AF = 0x10, FLAG_ZF = 0x40, FLAG_SF = 0x80;

@@ -6,7 +6,7 @@ import { WasmBackend, WasmMember } from '../../../src/emu/hostgen/wasmgen';
 import { assemble, interpret } from '../../../src/emu/tcg/interp';
 import { Cond, HelperInfo, IrFunc, MemOp, Opc } from '../../../src/emu/tcg/ir';
 import { HELPERS, H } from '../../../src/emu/translate-i386/helpers';
-import { EXTRA_INSNS } from '../../../src/emu/translate-i386/state';
+import { EIP, EXTRA_INSNS, MEM_RESTART } from '../../../src/emu/translate-i386/state';
 import { X86Cpu } from '../../../src/emu/translate-i386/cpu';
 import { Memory } from '../../../src/emu/translate-i386/mmu';
 
@@ -203,6 +203,66 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       expect([s[A], s[B], s[EXTRA_INSNS]]).to.deep.equal([9, 1, 1]);
     });
   });
+  describe('a unit member compiled to leave before a TLB miss (missExit)', () => {
+    // Member 0 as in countdown(). Member 1, two instructions: B += 1 at 0x1010, then a load from
+    // 0x400 into C at 0x1014; exit 0 back to member 0.
+    function build(tlb: number) {
+      const [m0] = countdown(false);
+      const m1 = new IrFunc([], []);
+      m1.insnStart(0x1010);
+      m1.emit(Opc.add, B, B, m1.const(1));
+      m1.insnStart(0x1014);
+      m1.emit(Opc.ld, C, m1.const(0x400), MemOp.U32);
+      m1.exit(0);
+      let slowCalls = 0;
+      const { cpu, mem, wasm } = machine([], (a, m, e) => { slowCalls++; return mem.ld(a, m, e); });
+      const fns = wasm.compile([{ members: [{ ir: m0, next: [1, -1] }, { ir: m1, next: [0, -1], missExit: true }], tlbBase: 0 }])[0];
+      mem.tlbR[0] = tlb;
+      mem.m32[0x100] = 77;
+      return { s: cpu.s, fns, slowCalls: () => slowCalls };
+    }
+
+    it('on a miss: EIP at the access, the instructions before it counted, the restart word set, no slow-path call', () => {
+      const { s, fns, slowCalls } = build(-1);
+      s[A] = 10; s[B] = 0; s[C] = 5;
+      const r = fns[0](1000);
+      expect(~r, 'member 1 left through exit 3').to.equal((1 << 2) | 3);
+      expect(s[EIP] >>> 0).to.equal(0x1014);
+      expect(s[MEM_RESTART], '1 + the instructions of member 1 completed').to.equal(2);
+      // The exec loop adds member 1's count (2) to the extra word: 1 (member 0) + 1 (B += 1) in all.
+      expect(s[EXTRA_INSNS] + 2).to.equal(2);
+      expect([s[A], s[B], s[C]], 'B written by the completed instruction, C not loaded').to.deep.equal([9, 1, 5]);
+      expect(slowCalls()).to.equal(0);
+    });
+
+    it('on a hit: no exit, the load done', () => {
+      const { s, fns, slowCalls } = build(0);
+      s[A] = 3; s[B] = 0;
+      const r = fns[0](1000);
+      expect(~r).to.equal((0 << 2) | 1);
+      expect([s[A], s[B], s[C], s[MEM_RESTART]]).to.deep.equal([0, 2, 77, 0]);
+      expect(slowCalls()).to.equal(0);
+    });
+  });
+
+  it('a misaligned access inside a page is on the fast path; one across a page boundary is not', () => {
+    let slowCalls = 0;
+    const { cpu, mem, wasm } = machine([], (a, m, e) => { slowCalls++; return mem.ld(a, m, e); });
+    const at = (addr: number) => fn(f => f.emit(Opc.ld, OUT, f.const(addr), MemOp.U32));
+    const fns = wasm.compile([0x401, 0xffb, 0xffd].map(a => ({ members: [{ ir: at(a), next: [-1, -1] as [number, number] }], tlbBase: 0 })));
+    mem.tlbR[0] = 0; mem.tlbR[1] = 0; // pages 0 and 1 mapped to themselves
+    for (let i = 0; i < 0x1010; i++) mem.m8[i] = i & 0xff;
+    const want = (a: number) => (mem.m8[a] | mem.m8[a + 1] << 8 | mem.m8[a + 2] << 16 | mem.m8[a + 3] << 24);
+    fns[0][0](1000);
+    expect(cpu.s[OUT]).to.equal(want(0x401));
+    fns[1][0](1000);
+    expect(cpu.s[OUT], 'misaligned, ending 1 byte before the page end').to.equal(want(0xffb));
+    expect(slowCalls).to.equal(0);
+    fns[2][0](1000);
+    expect(cpu.s[OUT], 'across the boundary by 1 byte').to.equal(want(0xffd));
+    expect(slowCalls).to.equal(1);
+  });
+
   describe('a unit member that loops on itself, then tail-calls another', () => {
     // Member 0: A -= 1; A != 0 ? exit 0 (itself) : exit 1 (to member 1). Member 1: B += 1, exit 0 leaves.
     function build(): { s: Int32Array; fns: ((left: number) => number)[] } {
