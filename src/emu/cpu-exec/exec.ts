@@ -405,7 +405,12 @@ export class CpuExec {
     const spec = members.map((m, i) => ({
       ir: m.ir!,
       next: [0, 1].map(s => (m.ir!.loopSlots & (1 << s)) ? i : index.get(m.link(s)!) ?? -1) as [number, number],
-      missExit: this.missExit(m),
+      // Leave before a TLB miss rather than call the slow path (wasmgen's WasmMember.missExit).
+      // Members are never one-instruction TBs (what runs the instruction then) nor under an
+      // interrupt shadow or TF (mayLoop). Only units do: in a TB compiled on its own, the
+      // instructions after a restart would make a new TB, itself compiled to leave at its first
+      // miss, and so on down a straight run of code that writes to its own page.
+      missExit: !m.noMissExit,
     }));
     const t0 = performance.now();
     const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb) }])[0];
@@ -451,18 +456,6 @@ export class CpuExec {
       // A link back to an older TB closes a loop: make it a region.
       this.buildRegion(nt);
     }
-  }
-
-  /**
-   * Whether a unit member leaves before a TLB miss (wasmgen's WasmMember.missExit) rather than
-   * calling the slow path: not a one-instruction TB (what runs the instruction then), nor one
-   * under an interrupt shadow or TF, whose one instruction must complete in it. Only hot code
-   * (page units) does: in a TB compiled on its own, the instructions after a restart would
-   * make a new TB, itself compiled to leave at its first miss, and so on down a straight run
-   * of code that writes to its own page.
-   */
-  private missExit(tb: TranslationBlock): boolean {
-    return !(tb.cflags & CF_SINGLE_INSN) && !(tb.flags & (HF_TF | HF_INHIBIT_IRQ)) && !tb.noMissExit;
   }
 
   /**

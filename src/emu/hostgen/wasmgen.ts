@@ -218,13 +218,13 @@ class BodyGen {
     this.addExtra(0);
     this.lget(this.localN); this.lset(this.localK);
   }
-  /** Store the state and return exit `slot` (a unit's member names itself). `then` stores more after the state. */
-  private leave(slot: number, then?: () => void): void {
-    this.flushExtra(); this.sync();
-    then?.();
+  /** Return exit `slot` (a unit's member names itself). */
+  private ret(slot: number): void {
     this.k(this.unit.length > 1 ? ~((this.index << 2) | slot) : slot);
     this.op(W.return_);
   }
+  /** Store the state and return exit `slot`. */
+  private leave(slot: number): void { this.flushExtra(); this.sync(); this.ret(slot); }
 
   /**
    * Leave before instruction `insn` (at `eip`), which the exec loop runs alone next: the state
@@ -232,11 +232,11 @@ class BodyGen {
    * writes, as a fault needs), the instructions done are insn (the exec loop adds this TB's count).
    */
   private leaveBefore(insn: number, eip: number): void {
-    this.leave(3, () => {
-      this.k(0); this.k(eip); this.mem(W.i32_store, 2, this.layout.eip);
-      this.k(0); this.k(insn + 1); this.mem(W.i32_store, 2, this.layout.restart);
-      this.k(0); this.loadAbs(this.layout.extra); this.k(insn - this.icount); this.op(W.i32_add); this.mem(W.i32_store, 2, this.layout.extra);
-    });
+    this.sync();
+    this.addExtra(insn - this.icount); // with a loop's uncounted iterations
+    this.k(0); this.k(eip); this.mem(W.i32_store, 2, this.layout.eip);
+    this.k(0); this.k(insn + 1); this.mem(W.i32_store, 2, this.layout.restart);
+    this.ret(3);
   }
 
   /**

@@ -23,6 +23,13 @@ function machine(helpers: HelperInfo[] = [], ldSlow?: (a: number, m: number, e: 
   return { cpu, mem, wasm };
 }
 
+/** A machine whose load slow path counts its calls. */
+function countingMachine(): ReturnType<typeof machine> & { slowCalls: () => number } {
+  let calls = 0;
+  const mc = machine([], (a, m, e) => { calls++; return mc.mem.ld(a, m, e); });
+  return { ...mc, slowCalls: () => calls };
+}
+
 /**
  * Two one-instruction TBs. Member 0: A -= 1; A != 0 ? exit 0 : exit 1. Member 1: B += 1, then
  * (with `load`) a load from 0x400 into C (the slow path when the TLB entry is invalid); exit 0.
@@ -214,12 +221,11 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       m1.insnStart(0x1014);
       m1.emit(Opc.ld, C, m1.const(0x400), MemOp.U32);
       m1.exit(0);
-      let slowCalls = 0;
-      const { cpu, mem, wasm } = machine([], (a, m, e) => { slowCalls++; return mem.ld(a, m, e); });
+      const { cpu, mem, wasm, slowCalls } = countingMachine();
       const fns = wasm.compile([{ members: [{ ir: m0, next: [1, -1] }, { ir: m1, next: [0, -1], missExit: true }], tlbBase: 0 }])[0];
       mem.tlbR[0] = tlb;
       mem.m32[0x100] = 77;
-      return { s: cpu.s, fns, slowCalls: () => slowCalls };
+      return { s: cpu.s, fns, slowCalls };
     }
 
     it('on a miss: EIP at the access, the instructions before it counted, the restart word set, no slow-path call', () => {
@@ -246,8 +252,7 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
   });
 
   it('a misaligned access inside a page is on the fast path; one across a page boundary is not', () => {
-    let slowCalls = 0;
-    const { cpu, mem, wasm } = machine([], (a, m, e) => { slowCalls++; return mem.ld(a, m, e); });
+    const { cpu, mem, wasm, slowCalls } = countingMachine();
     const at = (addr: number) => fn(f => f.emit(Opc.ld, OUT, f.const(addr), MemOp.U32));
     const fns = wasm.compile([0x401, 0xffb, 0xffd].map(a => ({ members: [{ ir: at(a), next: [-1, -1] as [number, number] }], tlbBase: 0 })));
     mem.tlbR[0] = 0; mem.tlbR[1] = 0; // pages 0 and 1 mapped to themselves
@@ -257,10 +262,10 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
     expect(cpu.s[OUT]).to.equal(want(0x401));
     fns[1][0](1000);
     expect(cpu.s[OUT], 'misaligned, ending 1 byte before the page end').to.equal(want(0xffb));
-    expect(slowCalls).to.equal(0);
+    expect(slowCalls()).to.equal(0);
     fns[2][0](1000);
     expect(cpu.s[OUT], 'across the boundary by 1 byte').to.equal(want(0xffd));
-    expect(slowCalls).to.equal(1);
+    expect(slowCalls()).to.equal(1);
   });
 
   describe('a unit member that loops on itself, then tail-calls another', () => {
