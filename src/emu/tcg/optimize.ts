@@ -65,30 +65,58 @@ export function optimize(f: IrFunc): void {
   eliminateDead(f);
 }
 
+/**
+ * Copies known at this point of the extended basic block: `t` reads as `copySrc[t]` while the
+ * entry is of the current block (`copyEpoch`), neither temp was redefined since (`ver`), and,
+ * when a global is involved, no helper call has clobbered the globals since (`copyGlobalEpoch`).
+ * Versions make every kill O(1); the arrays live across TBs, so nothing is cleared per TB.
+ */
+let copyCap = 0;
+let ver = new Int32Array(0), copySrc = ver, copyKeyVer = ver, copySrcVer = ver, copyEpochOf = ver, copyGlobalEpochOf = ver;
+let epoch = 1, globalEpoch = 1;
+
+function copyTables(n: number): void {
+  if (n <= copyCap) return;
+  copyCap = Math.max(n, copyCap * 2, 4096);
+  ver = new Int32Array(copyCap); copySrc = new Int32Array(copyCap); copyKeyVer = new Int32Array(copyCap);
+  copySrcVer = new Int32Array(copyCap); copyEpochOf = new Int32Array(copyCap); copyGlobalEpochOf = new Int32Array(copyCap);
+}
+
+function nextEpoch(): void {
+  if (++epoch < 0x40000000) return;
+  copyEpochOf.fill(0);
+  epoch = 1;
+}
+
+function copyOf(t: Temp): Temp {
+  if (t < 0 || t >= CONST_BASE || copyEpochOf[t] !== epoch || copyKeyVer[t] !== ver[t]) return t;
+  const s = copySrc[t];
+  if (s < CONST_BASE && ver[s] !== copySrcVer[t]) return t;
+  if ((t < GLOBAL_LIMIT || s < GLOBAL_LIMIT) && copyGlobalEpochOf[t] !== globalEpoch) return t;
+  return s;
+}
+
 function propagate(f: IrFunc): void {
-  const repl = new Map<Temp, Temp>();
+  copyTables(f.nextLocal);
+  nextEpoch();
   const out: IrOp[] = [];
   const cv = (t: Temp) => f.constValue(t);
-  const kill = (d: Temp) => {
-    repl.delete(d);
-    for (const [k, v] of repl) if (v === d) repl.delete(k);
-  };
   const killGlobals = () => {
-    for (const [k, v] of repl) if (isGlobal(k) || isGlobal(v)) repl.delete(k);
+    if (++globalEpoch < 0x40000000) return;
+    copyGlobalEpochOf.fill(0);
+    globalEpoch = 1;
   };
   for (const o of f.ops) {
     const { nout, nin } = opShape(o);
-    const args = o.args.slice();
-    for (let i = nout; i < nout + nin; i++) {
-      const r = repl.get(args[i]);
-      if (r !== undefined) args[i] = r;
-    }
-    let n: IrOp = { op: o.op, args };
-    if (o.op === Opc.label) { repl.clear(); out.push(n); continue; }
+    // Ops are rewritten in place: the unoptimized IR is translated again when it is wanted.
+    const args = o.args;
+    for (let i = nout; i < nout + nin; i++) args[i] = copyOf(args[i]);
+    let n: IrOp = o;
+    if (o.op === Opc.label) { nextEpoch(); out.push(n); continue; }
     if (o.op === Opc.call) {
       const flags = f.helpers[callHelper(n)].flags;
       if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) killGlobals();
-      if (args[0] >= 0) kill(args[0]);
+      if (args[0] >= 0) ver[args[0]]++;
       out.push(n);
       continue;
     }
@@ -98,10 +126,13 @@ function propagate(f: IrFunc): void {
     }
     if (isPureValueOp(o.op)) n = simplify(f, n);
     if (nout === 1 && args[0] >= 0) {
-      const d = n.args[0];
-      kill(d);
-      if (n.op === Opc.mov && n.args[1] !== d) repl.set(d, n.args[1]);
-      if (n.op === Opc.mov && n.args[1] === d) continue;
+      const d = n.args[0], src = n.args[1];
+      ver[d]++;
+      if (n.op === Opc.mov) {
+        if (src === d) continue;
+        copySrc[d] = src; copyKeyVer[d] = ver[d]; copyEpochOf[d] = epoch; copyGlobalEpochOf[d] = globalEpoch;
+        if (src < CONST_BASE) copySrcVer[d] = ver[src];
+      }
     }
     out.push(n);
   }

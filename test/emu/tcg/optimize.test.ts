@@ -8,13 +8,16 @@ import { optimize, mulhu, mulhs } from '../../../src/emu/tcg/optimize';
 const helpers: HelperInfo[] = [
   { name: 'pure_add', fn: (_c: unknown, a: number, b: number) => (a + b) | 0, flags: CallFlags.PURE, nargs: 2 },
   { name: 'side', fn: (c: { calls: number }) => { c.calls++; return 7; }, flags: 0, nargs: 0 },
+  // Writes a global, as a helper that may touch the CPU state can.
+  { name: 'clobber', fn: (c: { s: Int32Array }) => { c.s[1] = (Math.imul(c.s[1], 3) + 1) | 0; return 0; }, flags: 0, nargs: 0 },
 ];
+const CLOBBER = 2;
 const names = ['r0', 'r1', 'r2', 'r3'];
 const noMem: GuestMemory = { ld: () => 0x11223344, st: () => undefined };
 
 function run(f: IrFunc, init: number[]): { s: Int32Array; exit: number; calls: number } {
   const s = Int32Array.from(init);
-  const ctx = { calls: 0 };
+  const ctx = { calls: 0, s };
   const exit = interpret(assemble(f), s, noMem, helpers, ctx);
   return { s, exit, calls: ctx.calls };
 }
@@ -102,6 +105,62 @@ describe('tcg optimizer', () => {
       optimize(f);
       const after = run(f, init).s;
       expect(Array.from(after)).to.deep.equal(Array.from(before));
+    }
+  });
+
+  it('propagates a copy inside a block, but not past a redefinition of its source or a helper that writes globals', () => {
+    const f = build((ir) => {
+      const t = ir.copy(1);                          // t = r1
+      ir.mov(2, ir.addi(t, 1));                      // reads r1 directly after propagation
+      ir.mov(1, ir.addi(1, 5));                      // r1 changes: t keeps the old value
+      ir.mov(3, t);
+      const u = ir.copy(1);
+      ir.call(CLOBBER, [], false);                   // writes r1: u keeps the value before
+      ir.mov(0, u);
+      ir.exit(0);
+    });
+    optimize(f);
+    const r = run(f, [0, 10, 0, 0]);
+    expect(Array.from(r.s)).to.deep.equal([15, 46, 11, 10]);
+    const firstAdd = f.ops.find(o => o.op === Opc.add)!;
+    expect(firstAdd.args[1]).to.equal(1); // the copy's source, not the temp
+  });
+
+  it('preserves semantics with copies, helper calls and branches (before/after on the interpreter)', () => {
+    let seed = 777;
+    const rnd = () => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return seed >>> 0; };
+    const ops = [Opc.add, Opc.sub, Opc.xor, Opc.and, Opc.or, Opc.mul];
+    for (let n = 0; n < 400; n++) {
+      const f = build((ir) => {
+        const pool = [0, 1, 2, 3, ir.const(rnd() % 5), ir.const(rnd() | 0)];
+        const pick = () => pool[rnd() % pool.length];
+        for (let i = 0; i < 16; i++) {
+          switch (rnd() % 6) {
+            case 0: pool.push(ir.binop(ops[rnd() % ops.length], pick(), pick())); break;
+            case 1: pool.push(ir.copy(pick())); break;
+            case 2: ir.mov(rnd() % 4, pick()); break;
+            case 3: ir.call(CLOBBER, [], false); break;
+            case 4: {
+              // A forward branch over stores to globals (temps defined inside would be undefined after).
+              const l = ir.newLabel();
+              ir.brcond([Cond.eq, Cond.ne, Cond.ltu, Cond.gt][rnd() % 4], pick(), pick(), l);
+              for (let j = rnd() % 3; j >= 0; j--) {
+                if (rnd() % 2) ir.mov(rnd() % 4, pick()); else ir.call(CLOBBER, [], false);
+              }
+              ir.setLabel(l);
+              break;
+            }
+            default: pool.push(ir.binop(Opc.add, pick(), ir.const(1)));
+          }
+        }
+        ir.mov(0, pool[pool.length - 1]);
+        ir.exit(0);
+      });
+      const init = [rnd() | 0, rnd() % 7, rnd() | 0, rnd() | 0];
+      const before = run(f, init);
+      optimize(f);
+      const after = run(f, init);
+      expect(Array.from(after.s)).to.deep.equal(Array.from(before.s));
     }
   });
 
