@@ -209,7 +209,7 @@ export class CpuExec {
     const h = jcBucket(pc >>> 12) | (((pc >>> 2) ^ (pc >>> 10)) & (JC_SLOTS - 1));
     let tb = this.jc[h];
     if (tb && tb.pc === pc && tb.csBase === csBase && tb.flags === flags && tb.cflags === cflags && !tb.invalid
-      && (tb.ranges.length === 2 || this.secondPageMatches(tb))) {
+      && (tb.page2 < 0 || this.secondPageMatches(tb))) {
       this.stats.jcHits++;
       return tb;
     }
@@ -219,7 +219,7 @@ export class CpuExec {
     if (list) {
       for (const t of list) {
         if (t.pc === pc && t.csBase === csBase && t.flags === flags && t.cflags === cflags
-          && (t.ranges.length === 2 || this.secondPageMatches(t))) { tb = t; break; }
+          && (t.page2 < 0 || this.secondPageMatches(t))) { tb = t; break; }
       }
     }
     if (!tb) tb = this.translate(pc, csBase, flags, cflags, phys);
@@ -238,6 +238,7 @@ export class CpuExec {
    * the same physical page (QEMU's tb_lookup_cmp does the same check).
    */
   private secondPageMatches(tb: TranslationBlock): boolean {
+    if (this.cpu.mem.tlbX[tb.page2] === tb.page2Entry) return true;
     const next = ((tb.pc & ~0xfff) + 0x1000) | 0;
     const p = debugPhys(this.cpu, next); // no side effects (CR2, A bits); a miss retranslates
     return p >= 0 && (p & ~0xfff) === (tb.ranges[2] & ~0xfff);
@@ -301,17 +302,24 @@ export class CpuExec {
     this.tbCount++;
     if (this.compilesAtOnce()) this.compile([tb]);
     this.log.translated(tb, opText, mem);
-    dbg('translated TB %d at %s: %d insns, %d bytes', tb.id, (pc >>> 0).toString(16), res.icount, size);
+    if (dbg.enabled) dbg('translated TB %d at %s: %d insns, %d bytes', tb.id, (pc >>> 0).toString(16), res.icount, size);
     return tb;
   }
 
   /**
-   * A TB may iterate inside its function (or join a region) unless each execution must be seen
-   * (-d exec, nochain, TF single-step traps, interrupt shadows) or it spans two pages.
+   * A TB may run chained after another without the exec loop unless each execution must be
+   * seen (-d exec, nochain, TF single-step traps, interrupt shadows).
+   */
+  private mayChain(tb: TranslationBlock): boolean {
+    return !this.log.execEnabled && !(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(tb.flags & (HF_TF | HF_INHIBIT_IRQ));
+  }
+
+  /**
+   * A TB may iterate inside its function (or join a region or unit) when it may be chained and
+   * lies on one page (a TB on two pages is entered only after a check of its second page).
    */
   mayLoop(tb: TranslationBlock): boolean {
-    return !this.log.execEnabled && !(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(tb.flags & (HF_TF | HF_INHIBIT_IRQ))
-      && tb.ranges.length === 2;
+    return this.mayChain(tb) && tb.page2 < 0;
   }
 
   /**
@@ -523,8 +531,8 @@ export class CpuExec {
   /** A compiled wasm TB that may run chained gets a dispatcher slot, with the links it and its predecessors have. */
   private addSlot(t: TranslationBlock): void {
     const d = this.dispatch;
-    if (!d || !this.mayLoop(t)) return;
-    const slot = d.add(t.fn, t.icount);
+    if (!d || !this.mayChain(t)) return;
+    const slot = d.add(t.fn, t.icount, t.page2, t.page2Entry);
     if (slot < 0) return;
     t.dslot = slot;
     this.slotTbs[slot] = t;
@@ -911,12 +919,12 @@ export class CpuExec {
             continue;
           }
           const next = exit === 0 ? tb.jmp0 : tb.jmp1;
-          if (next !== null && !next.invalid) { tb = next; continue; }
+          if (next !== null && !next.invalid && (next.page2 < 0 || this.secondPageMatches(next))) { tb = next; continue; }
           // Look up the successor and link it for next time.
           const nt = this.nextTb(this.cflags());
           if (!nt) { this.curTb = null; return StopReason.BREAKPOINT; }
-          // Never chain into a TB that spans two pages: its second page is checked at lookup.
-          if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid && nt.ranges.length === 2) {
+          // A link into a TB on two pages is followed only after a check of its second page.
+          if (!(tb.cflags & (CF_NOCHAIN | CF_SINGLE_INSN)) && !(nt.cflags & CF_SINGLE_INSN) && !tb.invalid) {
             this.setLink(tb, exit, nt);
             nt.incoming.push({ tb, slot: exit });
             this.stats.chainLinks++;

@@ -47,6 +47,12 @@ export class TranslationBlock {
   /** Times its compiled code left before a TLB miss, and whether it must not (see CpuExec.withoutMissExit). */
   memRestarts = 0;
   noMissExit = false;
+  /**
+   * A TB whose code goes on to a second page: that page's fetch-TLB index and the entry that
+   * maps it as at translation (-1: one page). A TLB that says so spares the page walk.
+   */
+  readonly page2: number = -1;
+  readonly page2Entry: number = 0;
   /** Optimized IR kept until the TB is compiled (and for `info tb`). */
   ir: IrFunc | null;
   interp: InterpCode | null;
@@ -69,6 +75,11 @@ export class TranslationBlock {
     this.insnEips = insnEips;
     this.ir = ir;
     this.interp = interp;
+    if (ranges.length > 2) {
+      const vpage2 = ((pc >>> 12) + 1) & 0xfffff;
+      this.page2 = tbTlbBase(this) | vpage2;
+      this.page2Entry = ((ranges[2] & ~0xfff) ^ (vpage2 << 12)) | 0;
+    }
   }
 
   /** The direct link of exit `slot` (0 or 1). */

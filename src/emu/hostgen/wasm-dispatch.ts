@@ -14,9 +14,13 @@ import { ByteWriter, wasmModule } from './wasm-writer';
 export const DISPATCH_SLOTS = 1 << 18;
 /** Member-slot words for page units (a bump area, emptied by a flush). */
 const MEMBER_WORDS = 1 << 18;
-/** Per slot: ok, icount, link0, link1, unit member base (-1 none, -2 leave to JS), dispatch count. */
+/**
+ * Per slot: ok (0 invalid, 1 valid, 2 valid while its second page maps as when translated),
+ * icount, link0, link1, unit member base (-1 none, -2 leave to JS), dispatch count, and for
+ * a TB on two pages the fetch-TLB index of its second page and the entry that page must have.
+ */
 const META_SHIFT = 5;
-const M_OK = 0, M_ICOUNT = 4, M_LINK = 8, M_BASE = 16, M_COUNT = 20;
+const M_OK = 0, M_ICOUNT = 4, M_LINK = 8, M_BASE = 16, M_COUNT = 20, M_PAGE2 = 24, M_PAGE2_ENTRY = 28;
 /** The table of TBs by physical pc: entries of pc, physical pc, flags, CS base, slot. */
 const TABLE_BITS = 16;
 const T_SHIFT = 5;
@@ -76,12 +80,19 @@ export class WasmDispatcher {
     this.tbTable.fill(-1);
   }
 
-  /** A slot for a TB whose code is `fn` (a wasm function (left) -> exit), or -1 when none is left. */
-  add(fn: unknown, icount: number): number {
+  /**
+   * A slot for a TB whose code is `fn` (a wasm function (left) -> exit), or -1 when none is left.
+   * A TB whose code goes on to a second page gives `page2`, that page's fetch-TLB index, and the
+   * entry it had at translation: the dispatcher enters the TB only while the TLB still says so
+   * (QEMU's tb_lookup compares the second page the same way).
+   */
+  add(fn: unknown, icount: number, page2 = -1, page2Entry = 0): number {
     if (this.nextSlot >= DISPATCH_SLOTS) { this.full = true; return -1; }
     const slot = this.nextSlot++, m = slot << (META_SHIFT - 2), meta = this.meta;
     this.table.set(slot, fn as never);
-    meta[m + M_OK / 4] = 1;
+    meta[m + M_OK / 4] = page2 < 0 ? 1 : 2;
+    meta[m + M_PAGE2 / 4] = page2;
+    meta[m + M_PAGE2_ENTRY / 4] = page2Entry;
     meta[m + M_ICOUNT / 4] = icount;
     meta[m + M_LINK / 4] = meta[m + M_LINK / 4 + 1] = -1;
     meta[m + M_BASE / 4] = -1;
@@ -138,9 +149,9 @@ export class WasmDispatcher {
   private body(): ByteWriter {
     const L = this.layout, w = new ByteWriter();
     const META = L.area, TABLE = L.area + (DISPATCH_SLOTS << META_SHIFT), MEMBERS = TABLE + (1 << (TABLE_BITS + T_SHIFT));
-    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf, cs.
-    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12, CS = 13;
-    w.u32(1); w.u32(12); w.byte(0x7f);
+    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf, cs, ok.
+    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12, CS = 13, OK = 14;
+    w.u32(1); w.u32(13); w.byte(0x7f);
     const op = (...b: number[]) => { for (const x of b) w.byte(x); };
     const k = (v: number) => { w.byte(W.i32_const); w.s32(v); };
     const get = (l: number) => { w.byte(W.local_get); w.u32(l); };
@@ -198,7 +209,10 @@ export class WasmDispatcher {
     get(MO); get(EX); k(2); op(W.i32_shl, W.i32_add); load(META + M_LINK); set(NX);
     op(W.end);
     get(NX); k(0); op(W.i32_lt_s); leaveIf();
-    get(NX); k(META_SHIFT); op(W.i32_shl); load(META + M_OK); op(W.i32_eqz); leaveIf();
+    get(NX); k(META_SHIFT); op(W.i32_shl); tee(T); load(META + M_OK); tee(OK); k(1); op(W.i32_ne, W.if_, 0x40);
+    get(OK); op(W.i32_eqz); leaveIf();
+    get(T); load(META + M_PAGE2); k(2); op(W.i32_shl); load(L.tlbX); get(T); load(META + M_PAGE2_ENTRY); op(W.i32_ne); leaveIf();
+    op(W.end);
     // Go on: the TB's instructions are done.
     k(0); get(E0); get(COST); op(W.i32_add); store(L.extra);
     k(0); loadAbs(L.chained); k(1); op(W.i32_add); store(L.chained);

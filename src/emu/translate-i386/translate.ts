@@ -24,25 +24,34 @@ export interface TranslateResult {
 /** Translate a TB starting at cs_base + eip. `fetch` reads code bytes by linear address. */
 export function translateTb(fetch: (linear: number) => number, csBase: number, eip: number, flags: number, maxInsns: number): TranslateResult {
   const ir = new IrFunc(HELPERS, GLOBAL_NAMES);
-  const c = new DisasContext(ir, fetch, csBase, eip, flags, maxInsns === 1);
-  const pageEnd = ((c.startPc >>> 12) + 1) * 4096;
+  const startPage = ((csBase + eip) | 0) >>> 12;
+  // As QEMU's: only a TB's first instruction may go on to the next page (its fetch may fault,
+  // which is that instruction's fault). A later one that would is left for the next TB.
+  const fetchInTb = (linear: number): number => {
+    if (c.numInsns > 0 && linear >>> 12 !== startPage) throw new DecodeStop('page');
+    return fetch(linear);
+  };
+  const c: DisasContext = new DisasContext(ir, fetchInTb, csBase, eip, flags, maxInsns === 1);
   for (;;) {
     const insnPc = c.pc;
     c.eip = c.curOffset();
     const opsBefore = ir.ops.length;
-    const ccBefore = c.ccOp;
+    const ccBefore = c.ccOp, loopSlotsBefore = ir.loopSlots;
     ir.insnStart(c.eip);
     try {
       translateInsn(c);
     } catch (e) {
       if (!(e instanceof DecodeStop)) throw e;
       if (e.kind === 'page' && c.numInsns > 0) {
-        // The instruction crosses into a page we may not fetch now: end before it.
+        // The instruction goes on to the next page, or must start a TB: end before it, with
+        // a direct link (it starts on this TB's page).
         ir.ops.length = opsBefore;
+        ir.loopSlots = loopSlotsBefore;
         c.pc = insnPc;
         c.ccOp = ccBefore;
+        c.isJmp = Disas.NEXT;
         c.nextEip = c.eip;
-        c.gotoTb(2, c.eip);
+        c.gotoTb(0, c.eip);
         break;
       }
       ir.ops.length = opsBefore + 1;
@@ -53,8 +62,12 @@ export function translateTb(fetch: (linear: number) => number, csBase: number, e
     c.insnEips.push(c.eip);
     if (c.isJmp !== Disas.NEXT) break;
     // TF or an interrupt shadow: one instruction per TB so the loop sees each boundary.
-    if ((flags & (HF_TF | HF_INHIBIT_IRQ)) || c.numInsns >= maxInsns || (c.pc >>> 0) >= pageEnd - 15 || ir.ops.length > 1500) {
+    if ((flags & (HF_TF | HF_INHIBIT_IRQ)) || c.numInsns >= maxInsns) {
       c.gotoTb(2, c.nextEip);
+      break;
+    }
+    if (ir.ops.length > 1500) {
+      c.gotoTb(0, c.nextEip);
       break;
     }
   }

@@ -116,6 +116,32 @@ describe('WasmDispatcher', () => {
     setTlbX(0x14, null);
   });
 
+  it('enters a TB on two pages only while the fetch TLB maps its second page as at translation', () => {
+    const a = d.add(tb(0, 0x100, 0), 1);
+    // b's code goes on to virtual page 0x21 (user half), physical page 0x700 when translated.
+    const page2 = USER | 0x21, entry = (0x700 ^ 0x21) << 12;
+    const b = d.add(tb(1, 0x20ffe, 3), 2, page2, entry);
+    d.setLink(a, 0, b);
+    setTlbX(page2, 0x700);
+    expect(d.run(a, 1000)).to.equal(3);
+    expect(word(L.slot)).to.equal(b);
+    expect(calls(1)).to.equal(1);
+    setTlbX(page2, 0x701); // remapped: the exec loop decides (a new TB)
+    expect(d.run(a, 1000)).to.equal(0);
+    expect(word(L.slot)).to.equal(a);
+    setTlbX(page2, null); // not in the TLB: the exec loop walks the page tables
+    expect(d.run(a, 1000)).to.equal(0);
+    setTlbX(0x21, 0x700); // the supervisor half does not count for a CPL-3 TB
+    expect(d.run(a, 1000)).to.equal(0);
+    expect(calls(1)).to.equal(1);
+    setTlbX(page2, 0x700);
+    d.invalidate(b); // invalid stays invalid, whatever the TLB says
+    expect(d.run(a, 1000)).to.equal(0);
+    expect(calls(1)).to.equal(1);
+    setTlbX(page2, null);
+    setTlbX(0x21, null);
+  });
+
   it("maps a page unit's exit ~(member << 2 | exit) to the member's slot and its links", () => {
     const x = d.add(tb(0, 0x100, 3), 2), y = d.add(tb(1, 0x200, 3), 4), z = d.add(tb(2, 0x300, 3), 6);
     // The unit's code (in x's slot) leaves from member 1 (y) by exit 1; y's exit 1 links to z.
