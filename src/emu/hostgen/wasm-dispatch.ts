@@ -21,7 +21,10 @@ const MEMBER_WORDS = 1 << 18;
  */
 const META_SHIFT = 5;
 const M_OK = 0, M_ICOUNT = 4, M_LINK = 8, M_BASE = 16, M_COUNT = 20, M_PAGE2 = 24, M_PAGE2_ENTRY = 28;
-/** The table of TBs by physical pc: entries of pc, physical pc, flags, CS base, slot. */
+/**
+ * The table of TBs by physical pc: entries of pc, physical pc, flags, CS base, slot; two ways
+ * (entries 2i and 2i + 1), so that two hot TBs whose hashes meet do not evict each other.
+ */
 const TABLE_BITS = 16;
 const T_SHIFT = 5;
 
@@ -35,9 +38,10 @@ export interface DispatchLayout {
   area: number; areaBytes: number;
 }
 
-/** Where a TB goes in the table (the dispatcher computes the same). */
-function tableIndex(pc: number, phys: number): number {
-  return ((phys >>> 2) ^ (phys >>> (2 + TABLE_BITS)) ^ (pc >>> 12)) & ((1 << TABLE_BITS) - 1);
+/** Where a TB goes in the table (the dispatcher computes the same): the first entry of its pair. */
+const TABLE_HASH = 0x9e3779b1 | 0;
+export function tableIndex(pc: number, phys: number): number {
+  return (Math.imul(pc ^ (phys >>> 12), TABLE_HASH) >>> (32 - TABLE_BITS)) & ~1;
 }
 
 const enum W {
@@ -123,7 +127,10 @@ export class WasmDispatcher {
 
   /** Make a TB findable by indirect exits (it replaces whichever TB had its table entry). */
   register(slot: number, pc: number, physPc: number, flags: number, csBase: number): void {
-    const t = tableIndex(pc, physPc) << (T_SHIFT - 2), tab = this.tbTable;
+    const tab = this.tbTable, t = tableIndex(pc, physPc) << (T_SHIFT - 2), u = t + (1 << (T_SHIFT - 2));
+    // One entry per pc: replace the TB at the same pc, else the older of the pair goes.
+    if (tab[u] === pc) { tab[u + 1] = physPc; tab[u + 2] = flags; tab[u + 3] = csBase; tab[u + 4] = slot; return; }
+    if (tab[t] !== pc) tab.copyWithin(u, t, t + 5);
     tab[t] = pc; tab[t + 1] = physPc; tab[t + 2] = flags; tab[t + 3] = csBase; tab[t + 4] = slot;
   }
 
@@ -198,9 +205,11 @@ export class WasmDispatcher {
     get(HF); k(3); op(W.i32_and); k(3); op(W.i32_eq); k(L.userTlb); op(W.i32_mul, W.i32_or);
     k(2); op(W.i32_shl); load(L.tlbX); tee(T); k(4095); op(W.i32_and); leaveIf();
     get(T); get(PC); op(W.i32_xor); set(PHYS);
-    get(PHYS); k(2); op(W.i32_shr_u); get(PHYS); k(2 + TABLE_BITS); op(W.i32_shr_u, W.i32_xor); get(PC); k(12); op(W.i32_shr_u, W.i32_xor);
-    k((1 << TABLE_BITS) - 1); op(W.i32_and); k(T_SHIFT); op(W.i32_shl); set(T);
-    get(T); load(TABLE); get(PC); op(W.i32_ne); leaveIf();
+    get(PC); get(PHYS); k(12); op(W.i32_shr_u, W.i32_xor); k(TABLE_HASH); op(W.i32_mul); k(32 - TABLE_BITS); op(W.i32_shr_u);
+    k(-2); op(W.i32_and); k(T_SHIFT); op(W.i32_shl); set(T);
+    get(T); load(TABLE); get(PC); op(W.i32_ne, W.if_, 0x40);
+    get(T); k(1 << T_SHIFT); op(W.i32_add); tee(T); load(TABLE); get(PC); op(W.i32_ne); leaveIf();
+    op(W.end);
     get(T); load(TABLE + 4); get(PHYS); op(W.i32_ne); leaveIf();
     get(T); load(TABLE + 8); get(HF); op(W.i32_ne); leaveIf();
     get(T); load(TABLE + 12); get(CS); op(W.i32_ne); leaveIf();

@@ -33,7 +33,7 @@ describe('self-loops, regions (JavaScript) and page units (WebAssembly)', functi
   this.timeout(180000);
   const regions = { js: 0, wasm: 0 };
   let chained = 0;
-  for (const kernel of ['smc', 'alu', 'string', 'bitops', 'muldiv']) {
+  for (const kernel of ['smc', 'alu', 'string', 'bitops', 'muldiv', 'paging']) {
     it(`${kernel}: same output, registers and instruction count as the interpreter`, () => {
       const interp = run(kernel, 'interp');
       for (const backend of ['js', 'wasm'] as const) {

@@ -2,7 +2,7 @@
 // return a fixed exit code: where it goes on (links, jump cache, unit members) and where it
 // must hand the last TB back to the exec loop (stop exits, budget, pending work, dead slots).
 import { expect } from 'chai';
-import { DISPATCH_SLOTS, DispatchLayout, WasmDispatcher } from '../../../src/emu/hostgen/wasm-dispatch';
+import { DISPATCH_SLOTS, DispatchLayout, tableIndex, WasmDispatcher } from '../../../src/emu/hostgen/wasm-dispatch';
 import { ByteWriter, wasmModule } from '../../../src/emu/hostgen/wasm-writer';
 
 const MEM = new WebAssembly.Memory({ initial: 512 }); // 32 MiB
@@ -114,6 +114,28 @@ describe('WasmDispatcher', () => {
     expect(d.run(a, 1000)).to.equal(2);
     setTlbX(USER | 0x14, null);
     setTlbX(0x14, null);
+  });
+
+  it('keeps two TBs whose table entries meet; a third evicts the older', () => {
+    setWord(L.csBase, 0);
+    setWord(L.hflags, 0x24);
+    // Virtual page v maps to physical page 0x800 + v; three pcs whose hashes pick the same pair of entries.
+    const phys = (pc: number) => ((0x800 + (pc >>> 12)) << 12) | (pc & 0xfff);
+    const pcs: number[] = [0x14000];
+    for (let pc = 0x14001; pcs.length < 3; pc++) if (tableIndex(pc, phys(pc)) === tableIndex(pcs[0], phys(pcs[0]))) pcs.push(pc);
+    for (const pc of pcs) setTlbX(pc >>> 12, 0x800 + (pc >>> 12));
+    const targets = pcs.map((pc, i) => d.add(tb(1 + i, 0, 3), 1));
+    const from = pcs.map((pc, i) => d.add(tb(10 + i, pc, 2), 1)); // each sets EIP to its pc and jumps there
+    const reach = (i: number) => { setWord(L.extra, 0); return d.run(from[i], 1000) === 3 && word(L.slot) === targets[i]; };
+    const register = (i: number) => d.register(targets[i], pcs[i], phys(pcs[i]), 0x24, 0);
+    register(0);
+    register(1);
+    expect([reach(0), reach(1), reach(0), reach(1)]).to.deep.equal([true, true, true, true]);
+    register(2);
+    expect([reach(2), reach(1), reach(0)]).to.deep.equal([true, true, false]);
+    register(1); // again: no duplicate, nothing evicted
+    expect([reach(2), reach(1)]).to.deep.equal([true, true]);
+    for (const pc of pcs) setTlbX(pc >>> 12, null);
   });
 
   it('enters a TB on two pages only while the fetch TLB maps its second page as at translation', () => {
