@@ -93,6 +93,14 @@ export class CpuExec {
    */
   private readonly jcUsed = new Int32Array(JC_SIZE >> 2);
   private jcUsedN = 0;
+  /**
+   * The slots given TBs whose page was not in a global TLB entry: all that a CR3 load with
+   * CR4.PGE clears (a global entry leaves the TLB only through invlpg or a full flush, which
+   * clear the jump cache themselves). Linux pokes kernel text through a temporary mm, two
+   * CR3 loads per poke, thousands per second of its init.
+   */
+  private readonly jcNonGlobal = new Int32Array(JC_SIZE >> 2);
+  private jcNonGlobalN = 0;
   private readonly env: HostEnv;
   /** Null when the host gave no WebAssembly.Memory for this much RAM: JavaScript does its work. */
   private readonly wasm: WasmBackend | null;
@@ -188,20 +196,16 @@ export class CpuExec {
     if (n > this.jcUsed.length) jc.fill(null);
     else for (let i = 0; i < n; i++) jc[this.jcUsed[i]] = null;
     this.jcUsedN = 0;
+    this.jcNonGlobalN = 0;
   }
 
   /** After a CR3 load that kept the TLB entries of global pages: the code on those stays in the jump cache. */
   private clearJumpCacheNonGlobal(): void {
-    const n = this.jcUsedN;
-    if (n > this.jcUsed.length) { this.clearJumpCache(); return; }
-    const jc = this.jc, used = this.jcUsed, mem = this.cpu.mem;
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-      const h = used[i], tb = jc[h];
-      if (tb && mem.globalCode(tb.pc, (tb.flags & HF_CPL_MASK) === 3)) { used[kept++] = h; continue; }
-      jc[h] = null;
-    }
-    this.jcUsedN = kept;
+    const n = this.jcNonGlobalN;
+    if (n > this.jcNonGlobal.length) { this.clearJumpCache(); return; }
+    const jc = this.jc, list = this.jcNonGlobal;
+    for (let i = 0; i < n; i++) jc[list[i]] = null;
+    this.jcNonGlobalN = 0;
   }
 
   private lookup(pc: number, csBase: number, flags: number, cflags: number): TranslationBlock {
@@ -226,6 +230,10 @@ export class CpuExec {
     if (this.jc[h] === null) {
       if (this.jcUsedN < this.jcUsed.length) this.jcUsed[this.jcUsedN] = h;
       this.jcUsedN++;
+    }
+    if (!this.cpu.mem.globalCode(pc, (flags & HF_CPL_MASK) === 3)) {
+      if (this.jcNonGlobalN < this.jcNonGlobal.length) this.jcNonGlobal[this.jcNonGlobalN] = h;
+      this.jcNonGlobalN++;
     }
     this.jc[h] = tb;
     // Another TB may have taken its place in the dispatcher's table since.

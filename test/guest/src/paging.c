@@ -24,6 +24,9 @@
  *  - data accesses crossing into a not-present / read-only page: CR2 = first
  *    byte of the missing page, no partial write; rep movsb faulting half way
  *    (ECX/ESI/EDI show the progress) and restarting;
+ *  - global pages (CR4.PGE): a CR3 load still drops every non-global
+ *    translation (code and data); invlpg and clearing CR4.PGE drop global
+ *    ones;
  *  - paging off (CR0.PG=0) and on again.
  */
 #include "rt.h"
@@ -36,6 +39,8 @@
 #define CR0_PG 0x80000000u
 #define CR0_WP 0x00010000u
 #define CR4_PSE 0x00000010u
+#define CR4_PGE 0x00000080u
+#define G 0x100u
 
 /* test area: PDE 256 (0x40000000..0x403fffff), page n */
 #define TBASE 0x40000000u
@@ -687,6 +692,46 @@ static void test_paging_off_on(void)
     t_eq("identity restored", rd32(0x700000), 0x70000000);
 }
 
+static void test_global_pages(void)
+{
+    wr_cr4(rd_cr4() | CR4_PGE);
+    t_eq("CR4.PGE set", rd_cr4() & CR4_PGE, CR4_PGE);
+
+    /* non-global code and data, two address spaces: each CR3 load drops them */
+    put_ret_imm(PHYS(40), 0xa1);
+    put_ret_imm(PHYS(41), 0xb1);
+    wr32(PHYS(42), 0xa2);
+    wr32(PHYS(43), 0xb2);
+    map(TV(40), PHYS(40), P | W);
+    map(TV(42), PHYS(42), P | W);
+    pt_test_b[40] = PHYS(41) | P | W;
+    pt_test_b[42] = PHYS(43) | P | W;
+    {
+        uint32_t bad = 0;
+        for (int i = 0; i < 300; i++) {
+            wr_cr3((uint32_t)pd);
+            if (call_va(TV(40)) != 0xa1 || rd32(TV(42)) != 0xa2)
+                bad++;
+            wr_cr3((uint32_t)pd_b);
+            if (call_va(TV(40)) != 0xb1 || rd32(TV(42)) != 0xb2)
+                bad++;
+        }
+        wr_cr3((uint32_t)pd);
+        t_eq("PGE: cr3 switch drops non-global code and data", bad, 0);
+    }
+
+    /* a global code page: invlpg drops it, and so does clearing CR4.PGE */
+    put_ret_imm(PHYS(44), 0xc1);
+    put_ret_imm(PHYS(45), 0xd1);
+    map(TV(44), PHYS(44), P | W | G);
+    t_eq("PGE: global code, hot", call_many(TV(44), 1000), 0xc1);
+    map(TV(44), PHYS(45), P | W | G);
+    t_eq("PGE: global code remapped (invlpg)", call_many(TV(44), 1000), 0xd1);
+    set_pte(TV(44), PHYS(44) | P | W | G);
+    wr_cr4(rd_cr4() & ~CR4_PGE);
+    t_eq("PGE: global code remapped (CR4.PGE cleared)", call_many(TV(44), 1000), 0xc1);
+}
+
 int main(uint32_t magic, uint32_t mbi)
 {
     t_begin("paging");
@@ -719,6 +764,7 @@ int main(uint32_t magic, uint32_t mbi)
     test_pse();
     test_code();
     test_cross_page_data();
+    test_global_pages();
     test_paging_off_on();
     t_end();
 }
