@@ -156,9 +156,10 @@ export class WasmDispatcher {
   private body(): ByteWriter {
     const L = this.layout, w = new ByteWriter();
     const META = L.area, TABLE = L.area + (DISPATCH_SLOTS << META_SHIFT), MEMBERS = TABLE + (1 << (TABLE_BITS + T_SHIFT));
-    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf, cs, ok.
-    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12, CS = 13, OK = 14;
-    w.u32(1); w.u32(13); w.byte(0x7f);
+    // Params: 0 slot, 1 left. Locals: r, m (the TB that ran, after unit mapping), ex, e0, cost, nx, pc, mo, t, phys, hf, cs, ok,
+    // and the TBs gone on from (stored only when it returns).
+    const SLOT = 0, LEFT = 1, R = 2, M = 3, EX = 4, E0 = 5, COST = 6, NX = 7, PC = 8, MO = 9, T = 10, PHYS = 11, HF = 12, CS = 13, OK = 14, CH = 15;
+    w.u32(1); w.u32(14); w.byte(0x7f);
     const op = (...b: number[]) => { for (const x of b) w.byte(x); };
     const k = (v: number) => { w.byte(W.i32_const); w.s32(v); };
     const get = (l: number) => { w.byte(W.local_get); w.u32(l); };
@@ -167,7 +168,8 @@ export class WasmDispatcher {
     const load = (offset: number) => { w.byte(W.i32_load); w.u32(2); w.u32(offset); };
     const store = (offset: number) => { w.byte(W.i32_store); w.u32(2); w.u32(offset); };
     const loadAbs = (addr: number) => { k(0); load(addr); };
-    const leaveIf = () => { op(W.if_, 0x40); get(R); op(W.return_, W.end); }; // if (cond) return r
+    // if (cond) { chained = ch; return r }
+    const leaveIf = () => { op(W.if_, 0x40); k(0); get(CH); store(L.chained); get(R); op(W.return_, W.end); };
     w.byte(W.loop); w.byte(0x40);
     k(0); get(SLOT); store(L.slot);
     loadAbs(L.extra); set(E0);
@@ -189,7 +191,7 @@ export class WasmDispatcher {
     // The unit tick: every 512 dispatches of a TB, the exec loop sees it.
     get(M); k(META_SHIFT); op(W.i32_shl); set(MO);
     get(MO); get(MO); load(META + M_COUNT); k(1); op(W.i32_add); tee(T); store(META + M_COUNT);
-    get(T); k(511); op(W.i32_and, W.i32_eqz, W.if_, 0x40); k(0); k(1); store(L.tick); get(R); op(W.return_, W.end);
+    get(T); k(511); op(W.i32_and, W.i32_eqz, W.if_, 0x40); k(0); k(1); store(L.tick); k(0); get(CH); store(L.chained); get(R); op(W.return_, W.end);
     // An exit request, or the interrupt line with IF set.
     loadAbs(L.pending); tee(T); k(1); op(W.i32_and); leaveIf();
     get(T); k(2); op(W.i32_and, W.if_, 0x40); loadAbs(L.eflags); k(0x200); op(W.i32_and); leaveIf(); op(W.end);
@@ -224,7 +226,7 @@ export class WasmDispatcher {
     op(W.end);
     // Go on: the TB's instructions are done.
     k(0); get(E0); get(COST); op(W.i32_add); store(L.extra);
-    k(0); loadAbs(L.chained); k(1); op(W.i32_add); store(L.chained);
+    get(CH); k(1); op(W.i32_add); set(CH);
     get(LEFT); get(COST); op(W.i32_sub); set(LEFT);
     get(NX); set(SLOT);
     op(W.br); w.u32(0);
