@@ -2,8 +2,8 @@
 // translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
-import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible, TbFunction } from '../hostgen/jsgen';
-import { isLoop, TAIL_CALLS, WasmBackend, WasmTb } from '../hostgen/wasmgen';
+import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
+import { isLoop, TAIL_CALLS, WasmBackend } from '../hostgen/wasmgen';
 import { WasmDispatcher } from '../hostgen/wasm-dispatch';
 import { assemble, interpret } from '../tcg/interp';
 import { IrFunc } from '../tcg/ir';
@@ -518,31 +518,8 @@ export class CpuExec {
       const next: [number, number] = [self && (ir.loopSlots & 1) ? 0 : -1, self && (ir.loopSlots & 2) ? 0 : -1];
       return { members: [{ ir, next }], tlbBase: tbTlbBase(t) };
     });
-    if (this.opts.backend === 'tiered') {
-      // The TBs go on in the interpreter until V8 has compiled them on its own threads.
-      const flushes = this.stats.flushes;
-      live.forEach(t => { t.compileQueued = true; });
-      const job: Promise<void> = this.wasm.compileAsync(specs).then((fns) => {
-        if (this.stats.flushes !== flushes) return; // every TB it was for is gone
-        const t1 = performance.now();
-        const ok = live.map(t => !t.invalid && !t.fn);
-        this.installWasm(live.filter((_, i) => ok[i]), fns.filter((_, i) => ok[i]), specs.filter((_, i) => ok[i]));
-        this.stats.compileMs += performance.now() - t1;
-      }, (e: unknown) => {
-        // The TBs stay on the interpreter (still marked queued, so not tried again).
-        dbg('wasm compilation failed: %s', (e as Error).message);
-      }).finally(() => { this.compileJobs.delete(job); });
-      this.compileJobs.add(job);
-      this.stats.compileMs += performance.now() - t0;
-      return;
-    }
     const fns = this.wasm.compile(specs);
     this.stats.compileMs += performance.now() - t0;
-    this.installWasm(live, fns, specs);
-  }
-
-  /** Compiled wasm code takes over from the interpreter. */
-  private installWasm(live: TranslationBlock[], fns: TbFunction[][], specs: WasmTb[]): void {
     live.forEach((t, i) => {
       t.fn = fns[i][0];
       t.wasm = true;
@@ -591,16 +568,8 @@ export class CpuExec {
   private flushCompileQueue(): void {
     const q = this.compileQueue;
     this.compileQueue = [];
-    for (const t of q) t.compileQueued = false;
     this.compile(q);
-  }
-
-  /** Batches handed to V8's compiler threads and not yet installed. */
-  private readonly compileJobs = new Set<Promise<void>>();
-  get compilesPending(): number { return this.compileJobs.size; }
-  /** Resolves once every batch handed to V8's threads is installed (or dropped by a flush). */
-  async compilesSettled(): Promise<void> {
-    while (this.compileJobs.size) await Promise.all([...this.compileJobs]);
+    for (const t of q) t.compileQueued = false;
   }
 
   /** Drop every TB (QEMU's tb_flush). */

@@ -10,11 +10,6 @@
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
 import { ByteWriter, wasmModule as module } from './wasm-writer';
 import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
-import { setFlagsFromString } from 'v8';
-
-// V8 compiles a module's functions when the module is compiled (for WebAssembly.compile, on its
-// own threads) instead of each at its first call, on the thread that runs the guest.
-setFlagsFromString('--no-wasm-lazy-compilation');
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
 export interface WasmLayout {
@@ -526,15 +521,6 @@ export class WasmBackend {
   compile(tbs: WasmTb[]): TbFunction[][] {
     const { bytes, helpers } = this.encode(tbs);
     return this.instantiate(new WebAssembly.Module(bytes), helpers, tbs);
-  }
-
-  /**
-   * The same, with V8's validation and compilation on its background threads: only the
-   * encoding and the instantiation (when the promise resolves) are on the caller's.
-   */
-  compileAsync(tbs: WasmTb[]): Promise<TbFunction[][]> {
-    const { bytes, helpers } = this.encode(tbs);
-    return WebAssembly.compile(bytes).then(mod => this.instantiate(mod, helpers, tbs));
   }
 
   private instantiate(mod: WebAssembly.Module, helpers: { hi: number; nargs: number }[], tbs: WasmTb[]): TbFunction[][] {
