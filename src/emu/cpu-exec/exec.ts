@@ -57,6 +57,8 @@ export const enum StopReason { BUDGET, HALTED, REQUEST, BREAKPOINT, STEP, WATCHP
  * virtual page hash into one bucket of JC_SLOTS entries, so invlpg clears one bucket only.
  */
 const JC_PAGE_BITS = 6, JC_SLOT_BITS = 8;
+/** A queued TB that has run this many times the hot threshold on the interpreter gets its batch compiled at once. */
+const QUEUED_RUNS_MAX = 2;
 const JC_SLOTS = 1 << JC_SLOT_BITS;
 const JC_SIZE = 1 << (JC_PAGE_BITS + JC_SLOT_BITS);
 function jcBucket(page: number): number { return ((page ^ (page >>> JC_PAGE_BITS)) & ((1 << JC_PAGE_BITS) - 1)) << JC_SLOT_BITS; }
@@ -959,10 +961,16 @@ export class CpuExec {
     const cpu = this.cpu;
     const exit = interpret(tb.interp!, cpu.s, cpu.mem, HELPERS, cpu);
     this.stats.insnsInterp += tb.icount;
-    if (this.opts.backend === 'tiered' && tb.execCount + 1 >= this.opts.hotThreshold && !tb.compileQueued) {
-      tb.compileQueued = true;
-      this.compileQueue.push(tb);
-      if (this.compileQueue.length >= this.opts.compileBatch) this.flushCompileQueue();
+    if (this.opts.backend === 'tiered' && tb.execCount + 1 >= this.opts.hotThreshold) {
+      if (!tb.compileQueued) {
+        tb.compileQueued = true;
+        this.compileQueue.push(tb);
+        if (this.compileQueue.length >= this.opts.compileBatch) this.flushCompileQueue();
+      } else if (tb.execCount + 1 >= this.opts.hotThreshold * QUEUED_RUNS_MAX) {
+        // Still running on the interpreter while its batch fills (a hot loop of a few TBs):
+        // compile what is queued now rather than at the end of the slice.
+        this.flushCompileQueue();
+      }
     }
     return exit;
   }
