@@ -1,6 +1,6 @@
 // Optimizer: constant folding, algebraic simplification and copy propagation
 // (forward, per extended basic block), then dead-code elimination through liveness.
-import { callHelper, CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, IrOp, isConst, isGlobal, Opc, opShape, Temp } from './ir';
+import { callHelper, CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, IrFunc, IrOp, isConst, Opc, opShape, Temp } from './ir';
 
 export function evalCond(c: Cond, a: number, b: number): boolean {
   switch (c) {
@@ -82,10 +82,11 @@ function copyTables(n: number): void {
   copySrcVer = new Int32Array(copyCap); copyEpochOf = new Int32Array(copyCap); copyGlobalEpochOf = new Int32Array(copyCap);
 }
 
-function nextEpoch(): void {
-  if (++epoch < 0x40000000) return;
-  copyEpochOf.fill(0);
-  epoch = 1;
+/** An epoch counter's next value; before it wraps, the stamps compared with it are cleared. */
+function bumpEpoch(e: number, stamps: Int32Array): number {
+  if (e + 1 < 0x40000000) return e + 1;
+  stamps.fill(0);
+  return 1;
 }
 
 function copyOf(t: Temp): Temp {
@@ -98,24 +99,19 @@ function copyOf(t: Temp): Temp {
 
 function propagate(f: IrFunc): void {
   copyTables(f.nextLocal);
-  nextEpoch();
+  epoch = bumpEpoch(epoch, copyEpochOf);
   const out: IrOp[] = [];
   const cv = (t: Temp) => f.constValue(t);
-  const killGlobals = () => {
-    if (++globalEpoch < 0x40000000) return;
-    copyGlobalEpochOf.fill(0);
-    globalEpoch = 1;
-  };
   for (const o of f.ops) {
     const { nout, nin } = opShape(o);
     // Ops are rewritten in place: the unoptimized IR is translated again when it is wanted.
     const args = o.args;
     for (let i = nout; i < nout + nin; i++) args[i] = copyOf(args[i]);
     let n: IrOp = o;
-    if (o.op === Opc.label) { nextEpoch(); out.push(n); continue; }
+    if (o.op === Opc.label) { epoch = bumpEpoch(epoch, copyEpochOf); out.push(n); continue; }
     if (o.op === Opc.call) {
       const flags = f.helpers[callHelper(n)].flags;
-      if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) killGlobals();
+      if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) globalEpoch = bumpEpoch(globalEpoch, copyGlobalEpochOf);
       if (args[0] >= 0) ver[args[0]]++;
       out.push(n);
       continue;
