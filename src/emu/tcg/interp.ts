@@ -15,45 +15,78 @@ export interface InterpCode {
   frame: Int32Array;
 }
 
+/** Assembly buffers, reused from TB to TB (a TB's code is copied out of them). */
+let asmCode = new Int32Array(1024);
+/**
+ * TBs' code and frames are views of shared arenas: a typed array of its own costs a backing
+ * store allocation (about a microsecond), more than assembling the TB. An arena is freed when
+ * no TB uses it any more.
+ */
+const ARENA_WORDS = 1 << 16;
+let arena = new Int32Array(ARENA_WORDS), arenaUsed = 0;
+function arenaAlloc(words: number): Int32Array {
+  if (words > ARENA_WORDS >> 4) return new Int32Array(words);
+  if (arenaUsed + words > ARENA_WORDS) { arena = new Int32Array(ARENA_WORDS); arenaUsed = 0; }
+  const view = arena.subarray(arenaUsed, arenaUsed + words);
+  arenaUsed += words;
+  return view;
+}
+let asmLabels = new Int32Array(64);
+let asmFixups = new Int32Array(64);
+
 export function assemble(f: IrFunc): InterpCode {
   const nLocals = f.nextLocal - GLOBAL_LIMIT;
-  const frame = new Int32Array(nLocals + f.consts.length);
-  f.consts.forEach((v, i) => { frame[nLocals + i] = v; });
   const enc = (t: number): number => {
     if (t < 0) return 0;
     if (t < GLOBAL_LIMIT) return ~t;
     if (t < CONST_BASE) return t - GLOBAL_LIMIT;
     return nLocals + (t - CONST_BASE);
   };
-  const code: number[] = [];
-  const labelPos: number[] = [];
-  const fixups: { at: number; label: number }[] = [];
+  // At most 3 words besides the args per op (a call's dest, helper and count; a one-input op's pad).
+  let words = 0, branches = 0;
+  for (const o of f.ops) { words += o.args.length + 3; if (o.op === Opc.br || o.op === Opc.brcond) branches++; }
+  if (asmCode.length < words) asmCode = new Int32Array(words * 2);
+  if (asmLabels.length < f.nextLabel) asmLabels = new Int32Array(f.nextLabel * 2);
+  if (asmFixups.length < branches * 2) asmFixups = new Int32Array(branches * 4);
+  const code = asmCode, labelPos = asmLabels, fixups = asmFixups;
+  let n = 0, nFix = 0;
   for (const o of f.ops) {
     const a = o.args;
-    code.push(o.op);
     switch (o.op) {
-      case Opc.label: labelPos[a[0]] = code.length - 1; code.pop(); break;
-      case Opc.br: fixups.push({ at: code.length, label: a[0] }); code.push(0); break;
-      case Opc.brcond: code.push(enc(a[0]), enc(a[1]), a[2]); fixups.push({ at: code.length, label: a[3] }); code.push(0); break;
-      case Opc.exit: case Opc.insn_start: code.push(a[0]); break;
-      case Opc.setcond: code.push(enc(a[0]), enc(a[1]), enc(a[2]), a[3]); break;
-      case Opc.movcond: code.push(enc(a[0]), enc(a[1]), enc(a[2]), enc(a[3]), enc(a[4]), a[5]); break;
-      case Opc.ld: code.push(enc(a[0]), enc(a[1]), a[2]); break;
-      case Opc.st: code.push(enc(a[0]), enc(a[1]), a[2]); break;
+      case Opc.label: labelPos[a[0]] = n; break;
+      case Opc.br: code[n++] = o.op; fixups[nFix++] = n; fixups[nFix++] = a[0]; code[n++] = 0; break;
+      case Opc.brcond:
+        code[n++] = o.op; code[n++] = enc(a[0]); code[n++] = enc(a[1]); code[n++] = a[2];
+        fixups[nFix++] = n; fixups[nFix++] = a[3]; code[n++] = 0;
+        break;
+      case Opc.exit: case Opc.insn_start: code[n++] = o.op; code[n++] = a[0]; break;
+      case Opc.setcond: code[n++] = o.op; code[n++] = enc(a[0]); code[n++] = enc(a[1]); code[n++] = enc(a[2]); code[n++] = a[3]; break;
+      case Opc.movcond:
+        code[n++] = o.op;
+        for (let i = 0; i < 5; i++) code[n++] = enc(a[i]);
+        code[n++] = a[5];
+        break;
+      case Opc.ld: case Opc.st: code[n++] = o.op; code[n++] = enc(a[0]); code[n++] = enc(a[1]); code[n++] = a[2]; break;
       case Opc.call: {
         // dest (or a scratch slot), helper index, nargs, args
-        code.push(a[0] < 0 ? -(1 << 30) : enc(a[0]), a[a.length - 1], a.length - 2, ...a.slice(1, -1).map(enc));
+        code[n++] = o.op; code[n++] = a[0] < 0 ? -(1 << 30) : enc(a[0]); code[n++] = a[a.length - 1]; code[n++] = a.length - 2;
+        for (let i = 1; i < a.length - 1; i++) code[n++] = enc(a[i]);
         break;
       }
       default: {
         const { nout, nin } = opShape(o);
-        for (let i = 0; i < nout + nin; i++) code.push(enc(a[i]));
-        if (nin === 1) code.push(0);
+        code[n++] = o.op;
+        for (let i = 0; i < nout + nin; i++) code[n++] = enc(a[i]);
+        if (nin === 1) code[n++] = 0;
       }
     }
   }
-  for (const fx of fixups) code[fx.at] = labelPos[fx.label];
-  return { code: Int32Array.from(code), frame };
+  for (let i = 0; i < nFix; i += 2) code[fixups[i]] = labelPos[fixups[i + 1]];
+  const frameWords = nLocals + f.consts.length, both = arenaAlloc(n + frameWords);
+  both.set(code.subarray(0, n));
+  const frame = both.subarray(n);
+  frame.set(f.consts, nLocals);
+  return { code: both.subarray(0, n), frame };
 }
 
 /** Run one TB's code; returns the exit slot taken. */

@@ -188,49 +188,87 @@ function simplify(f: IrFunc, o: IrOp): IrOp {
   return o;
 }
 
+/** Liveness slot of each global written in the TB being swept (-1: not written), kept across TBs. */
+const liveSlotOfGlobal = new Int32Array(GLOBAL_LIMIT).fill(-1);
+let deadLive = new Uint8Array(256), deadAtLabel = new Uint8Array(4096), deadLabelMet = new Uint8Array(64);
+
 /**
  * Backward liveness. Globals are live at every exit and at every op that can fault or call
  * out (the CPU state must be exact there). Branches are forward only, so walking backward
  * we meet a label before the branches to it, and know its live set exactly.
+ *
+ * Only a write can be dead, so liveness is kept for the globals the TB writes (slots 0 ..
+ * nGlobals - 1) and its temps (the slots after): a few dozen slots, not the whole state.
  */
 function eliminateDead(f: IrFunc): void {
-  const nLocal = f.nextLocal;
-  const live = new Uint8Array(nLocal);
-  const allGlobals = () => live.fill(1, 0, GLOBAL_LIMIT);
+  const ops = f.ops;
+  const written: number[] = [];
+  for (const o of ops) {
+    const d = o.args[0];
+    if (d >= 0 && d < GLOBAL_LIMIT && opShape(o).nout && liveSlotOfGlobal[d] < 0) {
+      liveSlotOfGlobal[d] = written.length;
+      written.push(d);
+    }
+  }
+  const nGlobals = written.length, size = nGlobals + f.nextLocal - GLOBAL_LIMIT;
+  // The liveness slot of a temp or global; -1 for constants and globals never written (always live).
+  const slot = (t: Temp): number => (t >= CONST_BASE || t < 0 ? -1 : t < GLOBAL_LIMIT ? liveSlotOfGlobal[t] : nGlobals + t - GLOBAL_LIMIT);
+  // Scratch arrays reused across TBs: the live set, and its copy at each label (-1: not met yet).
+  if (deadLive.length < size) deadLive = new Uint8Array(size * 2);
+  if (deadAtLabel.length < size * f.nextLabel) deadAtLabel = new Uint8Array(size * f.nextLabel * 2);
+  if (deadLabelMet.length < f.nextLabel) deadLabelMet = new Uint8Array(f.nextLabel * 2);
+  const live = deadLive, atLabel = deadAtLabel, met = deadLabelMet;
+  // Plain loops: the sets are a few dozen bytes, less than a call of TypedArray fill costs.
+  const globalsLive = () => { for (let j = 0; j < nGlobals; j++) live[j] = 1; };
+  const allLive = () => { for (let j = 0; j < size; j++) live[j] = 1; };
+  for (let j = 0; j < size; j++) live[j] = 0;
+  for (let j = 0; j < f.nextLabel; j++) met[j] = 0;
   const kept: IrOp[] = [];
-  const atLabel = new Map<number, Uint8Array>();
-  for (let i = f.ops.length - 1; i >= 0; i--) {
-    const o = f.ops[i];
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const o = ops[i];
     const { nout, nin } = opShape(o);
     switch (o.op) {
-      case Opc.exit: live.fill(0); allGlobals(); kept.push(o); continue;
-      case Opc.label: atLabel.set(o.args[0], live.slice()); kept.push(o); continue;
+      case Opc.exit:
+        for (let j = nGlobals; j < size; j++) live[j] = 0;
+        globalsLive();
+        kept.push(o);
+        continue;
+      case Opc.label: {
+        const l = o.args[0];
+        for (let j = 0, b = l * size; j < size; j++) atLabel[b + j] = live[j];
+        met[l] = 1;
+        kept.push(o);
+        continue;
+      }
       case Opc.br: {
-        const l = atLabel.get(o.args[0]);
-        if (l) live.set(l); else live.fill(1);
+        const l = o.args[0];
+        if (met[l]) for (let j = 0, b = l * size; j < size; j++) live[j] = atLabel[b + j];
+        else allLive();
         kept.push(o);
         continue;
       }
       case Opc.brcond: {
-        const l = atLabel.get(o.args[3]);
-        if (l) for (let j = 0; j < nLocal; j++) live[j] |= l[j]; else live.fill(1);
+        const l = o.args[3];
+        if (met[l]) for (let j = 0, b = l * size; j < size; j++) live[j] |= atLabel[b + j];
+        else allLive();
         break;
       }
-      case Opc.ld: case Opc.st: allGlobals(); break;
+      case Opc.ld: case Opc.st: globalsLive(); break;
       case Opc.call: {
         const flags = f.helpers[callHelper(o)].flags;
         if (flags & CallFlags.PURE) {
-          if (o.args[0] < 0 || !live[o.args[0]]) continue;
-        } else allGlobals();
+          if (o.args[0] < 0 || !live[slot(o.args[0])]) continue;
+        } else globalsLive();
         break;
       }
       case Opc.insn_start: kept.push(o); continue;
       default:
-        if (nout === 1 && !live[o.args[0]]) continue;
+        if (nout === 1 && !live[slot(o.args[0])]) continue;
     }
-    for (let j = 0; j < nout; j++) if (o.args[j] >= 0 && o.args[j] < CONST_BASE) live[o.args[j]] = 0;
-    for (let j = nout; j < nout + nin; j++) if (o.args[j] < CONST_BASE) live[o.args[j]] = 1;
+    for (let j = 0; j < nout; j++) { const x = slot(o.args[j]); if (x >= 0) live[x] = 0; }
+    for (let j = nout; j < nout + nin; j++) { const x = slot(o.args[j]); if (x >= 0) live[x] = 1; }
     kept.push(o);
   }
+  for (const g of written) liveSlotOfGlobal[g] = -1;
   f.ops = kept.reverse();
 }
