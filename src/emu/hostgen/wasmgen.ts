@@ -63,6 +63,9 @@ const BINOP: Partial<Record<Opc, number>> = {
 const LOAD = [W.i32_load8_u, W.i32_load16_u, W.i32_load, 0, W.i32_load8_s, W.i32_load16_s];
 const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 
+/** The `open` marker of the epilogue's block (labels are >= 0, the loop -1, an if -100). */
+const EPILOGUE = -200;
+
 /** Function indices of the imports: ldSlow, stSlow, count, then one per helper used. */
 const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_HELPERS = 3;
 
@@ -134,6 +137,13 @@ class BodyGen {
   private readonly localE: number;
   private readonly localN: number;
   private readonly localK: number;
+  /** The exit code, for the epilogue every exit branches to. */
+  private readonly localX: number;
+  /**
+   * Globals whose entry load was skipped (written first) and not written yet at this point of
+   * the code: a miss exit before their write loads them, since the epilogue stores them.
+   */
+  private readonly unloaded = new Set<number>();
   private readonly open: number[] = [];
   private f!: IrFunc;
   readonly looping: boolean;
@@ -166,6 +176,7 @@ class BodyGen {
     this.localE = this.localA + 1;
     this.localN = this.localE + 1;
     this.localK = this.localN + 1;
+    this.localX = this.localK + 1;
   }
 
   private local(t: number): number {
@@ -177,7 +188,7 @@ class BodyGen {
     if (t >= CONST_BASE) this.k(this.f.constValue(t)); else this.lget(this.local(t));
   }
   private set(t: number): void {
-    if (t < GLOBAL_LIMIT) this.dirty.add(t);
+    if (t < GLOBAL_LIMIT) { this.dirty.add(t); this.unloaded.delete(t); }
     this.lset(this.local(t));
   }
   private op(b: number): void { this.w.byte(b); }
@@ -218,13 +229,22 @@ class BodyGen {
     this.addExtra(0);
     this.lget(this.localN); this.lset(this.localK);
   }
-  /** Return exit `slot` (a unit's member names itself). */
-  private ret(slot: number): void {
+  /**
+   * Leave through exit `slot`: to the epilogue, which counts a loop's iterations, stores the
+   * state and returns the exit code. One store sequence per function, not one per exit: the
+   * epilogue stores every global the TB writes anywhere, and on a path that has not written one
+   * its local still holds the value loaded at entry (or by a miss exit, see `unloaded`).
+   */
+  private leave(slot: number): void {
     this.k(this.unit.length > 1 ? ~((this.index << 2) | slot) : slot);
-    this.op(W.return_);
+    this.lset(this.localX);
+    this.w.byte(W.br); this.w.u32(this.depth(EPILOGUE));
   }
-  /** Store the state and return exit `slot`. */
-  private leave(slot: number): void { this.flushExtra(); this.sync(); this.ret(slot); }
+  private epilogue(): void {
+    this.flushExtra();
+    this.sync();
+    this.lget(this.localX);
+  }
 
   /**
    * Leave before instruction `insn` (at `eip`), which the exec loop runs alone next: the state
@@ -232,11 +252,15 @@ class BodyGen {
    * writes, as a fault needs), the instructions done are insn (the exec loop adds this TB's count).
    */
   private leaveBefore(insn: number, eip: number): void {
-    this.sync();
-    this.addExtra(insn - this.icount); // with a loop's uncounted iterations
-    this.k(0); this.k(eip); this.mem(W.i32_store, 2, this.layout.eip);
+    for (const g of this.unloaded) { this.loadAbs(this.layout.state + g * 4); this.lset(this.globalLocal.get(g)!); }
+    // A loop's uncounted iterations are added by the epilogue.
+    const plus = insn - this.icount;
+    if (plus) { this.k(0); this.loadAbs(this.layout.extra); this.k(plus); this.op(W.i32_add); this.mem(W.i32_store, 2, this.layout.extra); }
+    // EIP through its local when the TB has one: the epilogue stores the locals last.
+    const eipGlobal = (this.layout.eip - this.layout.state) >> 2;
+    if (this.globalLocal.has(eipGlobal)) { this.k(eip); this.set(eipGlobal); } else { this.k(0); this.k(eip); this.mem(W.i32_store, 2, this.layout.eip); }
     this.k(0); this.k(insn + 1); this.mem(W.i32_store, 2, this.layout.restart);
-    this.ret(3);
+    this.leave(3);
   }
 
   /**
@@ -283,8 +307,11 @@ class BodyGen {
   generate(): ByteWriter {
     const { w, member, index } = this;
     const icount = this.icount, calls = hasImpureCalls(member.ir);
-    w.u32(1); w.u32(this.localK); w.byte(I32);
-    this.reload(this.looping ? undefined : writtenFirst(member.ir));
+    w.u32(1); w.u32(this.localX); w.byte(I32);
+    const skipped = this.looping ? undefined : writtenFirst(member.ir);
+    skipped?.forEach(g => this.unloaded.add(g));
+    this.reload(skipped);
+    w.byte(W.block); w.byte(0x40); this.open.push(EPILOGUE);
     if (this.looping) {
       // left = min(left, REGION_CAP): a loop returns to the exec loop now and then.
       this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
@@ -321,7 +348,8 @@ class BodyGen {
       this.leave(exit);
     });
     if (this.looping) endIf();
-    this.op(W.unreachable);
+    this.open.pop(); this.op(W.end);
+    this.epilogue();
     this.op(W.end);
     return w;
   }
@@ -363,7 +391,7 @@ class BodyGen {
           const memop = a[2], size = 1 << (memop & 3);
           this.get(a[1]); this.lset(this.localA);
           this.tlbCheck(this.layout.tlbR, size);
-          w.byte(W.if_); w.byte(I32);
+          w.byte(W.if_); w.byte(I32); this.open.push(-100);
           this.hostAddr(); this.mem(LOAD[memop], memop & 3, 0);
           this.op(W.else_);
           if (this.member.missExit) this.leaveBefore(insn, eip);
@@ -372,7 +400,7 @@ class BodyGen {
             this.sync();
             this.lget(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
           }
-          this.op(W.end);
+          this.open.pop(); this.op(W.end);
           this.set(a[0]);
           break;
         }
@@ -380,7 +408,7 @@ class BodyGen {
           const memop = a[2], size = 1 << (memop & 3);
           this.get(a[0]); this.lset(this.localA);
           this.tlbCheck(this.layout.tlbW, size);
-          w.byte(W.if_); w.byte(0x40);
+          w.byte(W.if_); w.byte(0x40); this.open.push(-100);
           this.hostAddr(); this.get(a[1]); this.mem(STORE[memop & 3], memop & 3, 0);
           this.op(W.else_);
           if (this.member.missExit) this.leaveBefore(insn, eip);
@@ -389,7 +417,7 @@ class BodyGen {
             this.sync();
             this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
           }
-          this.op(W.end);
+          this.open.pop(); this.op(W.end);
           break;
         }
         case Opc.call: {

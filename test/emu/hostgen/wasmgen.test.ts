@@ -211,8 +211,9 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
     });
   });
   describe('a unit member compiled to leave before a TLB miss (missExit)', () => {
-    // Member 0 as in countdown(). Member 1, two instructions: B += 1 at 0x1010, then a load from
-    // 0x400 into C at 0x1014; exit 0 back to member 0.
+    // Member 0 as in countdown(). Member 1, three instructions: B += 1 at 0x1010, a load from
+    // 0x400 into C at 0x1014, D = 7 at 0x1018 (a global written before any branch, whose entry
+    // load is skipped); EIP = 0x1000 and exit 0 back to member 0, as a translated TB ends.
     function build(tlb: number) {
       const [m0] = countdown(false);
       const m1 = new IrFunc([], []);
@@ -220,6 +221,9 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       m1.emit(Opc.add, B, B, m1.const(1));
       m1.insnStart(0x1014);
       m1.emit(Opc.ld, C, m1.const(0x400), MemOp.U32);
+      m1.insnStart(0x1018);
+      m1.emit(Opc.mov, D, m1.const(7));
+      m1.emit(Opc.mov, EIP, m1.const(0x1000));
       m1.exit(0);
       const { cpu, mem, wasm, slowCalls } = countingMachine();
       const fns = wasm.compile([{ members: [{ ir: m0, next: [1, -1] }, { ir: m1, next: [0, -1], missExit: true }], tlbBase: 0 }])[0];
@@ -230,14 +234,14 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
 
     it('on a miss: EIP at the access, the instructions before it counted, the restart word set, no slow-path call', () => {
       const { s, fns, slowCalls } = build(-1);
-      s[A] = 10; s[B] = 0; s[C] = 5;
+      s[A] = 10; s[B] = 0; s[C] = 5; s[D] = 42;
       const r = fns[0](1000);
       expect(~r, 'member 1 left through exit 3').to.equal((1 << 2) | 3);
       expect(s[EIP] >>> 0).to.equal(0x1014);
       expect(s[MEM_RESTART], '1 + the instructions of member 1 completed').to.equal(2);
-      // The exec loop adds member 1's count (2) to the extra word: 1 (member 0) + 1 (B += 1) in all.
-      expect(s[EXTRA_INSNS] + 2).to.equal(2);
-      expect([s[A], s[B], s[C]], 'B written by the completed instruction, C not loaded').to.deep.equal([9, 1, 5]);
+      // The exec loop adds member 1's count (3) to the extra word: 1 (member 0) + 1 (B += 1) in all.
+      expect(s[EXTRA_INSNS] + 3).to.equal(2);
+      expect([s[A], s[B], s[C], s[D]], 'B written by the completed instruction, C not loaded, D not written').to.deep.equal([9, 1, 5, 42]);
       expect(slowCalls()).to.equal(0);
     });
 
@@ -246,7 +250,7 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       s[A] = 3; s[B] = 0;
       const r = fns[0](1000);
       expect(~r).to.equal((0 << 2) | 1);
-      expect([s[A], s[B], s[C], s[MEM_RESTART]]).to.deep.equal([0, 2, 77, 0]);
+      expect([s[A], s[B], s[C], s[D], s[MEM_RESTART]]).to.deep.equal([0, 2, 77, 7, 0]);
       expect(slowCalls()).to.equal(0);
     });
   });
