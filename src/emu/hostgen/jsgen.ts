@@ -139,8 +139,13 @@ function emitBody(b: BodyCtx): void {
         const touches = !(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS));
         if (b.beforeCall && !(flags & CallFlags.PURE)) out.push(`    ${b.beforeCall}`);
         if (touches && sync) out.push(`    ${sync}`);
-        out.push(a[0] >= 0 ? `    ${v(a[0])} = ${call} | 0;` : `    ${call};`);
-        if (touches && reload) out.push(`    ${reload}`);
+        if (a[0] >= 0 && touches && reload) {
+          // The globals the helper may have written first, then its result (which may be a global).
+          out.push(`    { const r = ${call} | 0; ${reload} ${v(a[0])} = r; }`);
+        } else {
+          out.push(a[0] >= 0 ? `    ${v(a[0])} = ${call} | 0;` : `    ${call};`);
+          if (touches && reload) out.push(`    ${reload}`);
+        }
         break;
       }
       default: throw new Error(`jsgen: opcode ${o.op}`);

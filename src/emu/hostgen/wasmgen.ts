@@ -41,7 +41,7 @@ export interface WasmTb { members: WasmMember[]; tlbBase: number }
 const I32 = 0x7f;
 const enum W {
   unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return_ = 0x0f, call = 0x10, return_call = 0x12,
-  drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
+  call_indirect = 0x11, drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
   i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
   i32_eqz = 0x45, i32_lt_s = 0x48, i32_gt_u = 0x4b, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
@@ -66,8 +66,16 @@ const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
 /** The `open` marker of the epilogue's block (labels are >= 0, the loop -1, an if -100). */
 const EPILOGUE = -200;
 
-/** Function indices of the imports: ldSlow, stSlow, count, then one per helper used. */
-const IMPORT_LD = 0, IMPORT_ST = 1, IMPORT_COUNT = 2, IMPORT_HELPERS = 3;
+/**
+ * TB modules call out through a shared table of wasm functions (`call_indirect`): ldSlow,
+ * stSlow and count at these entries, each helper at the entry `WasmBackend.callEntry` gives it,
+ * and the type of each (TB module type indices): 1 ldSlow, 2 stSlow, 3 count, 4 + n a helper of
+ * n arguments. A module that imported the JavaScript functions themselves had V8 compile a
+ * wasm-to-JavaScript wrapper for each import, with TurboFan, when the module was compiled and
+ * again when it was instantiated: more than compiling its TBs took.
+ */
+const ENTRY_LD = 0, ENTRY_ST = 1, ENTRY_COUNT = 2, FIXED_ENTRIES = 3;
+const TYPE_LD = 1, TYPE_ST = 2, TYPE_COUNT = 3, HELPER_TYPE = 4;
 
 /**
  * Globals a TB writes before it reads them, before any branch or exit: their entry loads are
@@ -192,6 +200,8 @@ class BodyGen {
     this.lset(this.local(t));
   }
   private op(b: number): void { this.w.byte(b); }
+  /** Call entry `entry` of the shared call table, of type `type`. */
+  private callOut(entry: number, type: number): void { this.k(entry); this.w.byte(W.call_indirect); this.w.u32(type); this.w.byte(0); }
   private k(v: number): void { this.w.byte(W.i32_const); this.w.s32(v); }
   private mem(opcode: number, align: number, offset: number): void { this.w.byte(opcode); this.w.u32(align); this.w.u32(offset); }
   private loadAbs(addr: number): void { this.k(0); this.mem(W.i32_load, 2, addr); }
@@ -398,7 +408,7 @@ class BodyGen {
           else {
             this.flushExtra();
             this.sync();
-            this.lget(this.localA); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_LD);
+            this.lget(this.localA); this.k(memop); this.k(eip); this.callOut(ENTRY_LD, TYPE_LD);
           }
           this.open.pop(); this.op(W.end);
           this.set(a[0]);
@@ -415,7 +425,7 @@ class BodyGen {
           else {
             this.flushExtra();
             this.sync();
-            this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); w.byte(W.call); w.u32(IMPORT_ST);
+            this.lget(this.localA); this.get(a[1]); this.k(memop); this.k(eip); this.callOut(ENTRY_ST, TYPE_ST);
           }
           this.open.pop(); this.op(W.end);
           break;
@@ -425,15 +435,16 @@ class BodyGen {
           const flags = f.helpers[hi].flags;
           if (this.looping && !(flags & CallFlags.PURE)) {
             // Helpers may read the clock, which counts instructions: count the completed members first.
-            this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); w.byte(W.call); w.u32(IMPORT_COUNT);
+            this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.callOut(ENTRY_COUNT, TYPE_COUNT);
             this.lget(this.localN); this.lset(this.localK);
           }
           // Anything but a pure helper may fault: the state must be exact before it runs.
           if (!(flags & CallFlags.PURE)) this.sync();
           for (let j = 1; j < a.length - 1; j++) this.get(a[j]);
-          w.byte(W.call); w.u32(this.helperFunc(hi, a.length - 2));
-          if (a[0] >= 0) this.set(a[0]); else this.op(W.drop);
+          this.callOut(this.helperFunc(hi, a.length - 2), HELPER_TYPE + a.length - 2);
+          // The globals the helper may have written first, then its result (which may be a global).
           if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) this.reload();
+          if (a[0] >= 0) this.set(a[0]); else this.op(W.drop);
           break;
         }
         default: {
@@ -453,8 +464,14 @@ export class WasmBackend {
   private readonly wrappers = new Map<number, (...a: number[]) => number>();
   /** Helpers given as IR, compiled once into one module (TB modules import them: no call into JavaScript). */
   private readonly compiledHelpers = new Map<number, (...a: number[]) => number>();
+  /** The functions TB modules call out to (see ENTRY_LD), and the entries of helpers by hi * 64 + nargs. */
+  private readonly callTable = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
+  private readonly entries = new Map<number, number>();
 
   constructor(private readonly env: WasmEnv) {
+    this.setEntry(ENTRY_LD, this.trampoline(env.ldSlow, 3, 1));
+    this.setEntry(ENTRY_ST, this.trampoline(env.stSlow, 4, 0));
+    this.setEntry(ENTRY_COUNT, this.trampoline(env.count, 1, 0));
     const withBody = env.helpers.map((h, hi) => ({ h, hi })).filter(x => x.h.body);
     if (!withBody.length) return;
     const types = new ByteWriter();
@@ -493,44 +510,30 @@ export class WasmBackend {
     return fn;
   }
 
-  /** The module's bytes for `tbs` (exported as f0, f1, ...) and the helpers it imports. */
-  encode(tbs: WasmTb[]): { bytes: Uint8Array<ArrayBuffer>; helpers: { hi: number; nargs: number }[] } {
-    const helperIdx = new Map<number, number>();
-    const helpers: { hi: number; nargs: number }[] = [];
-    for (const ir of tbs.flatMap(t => t.members.map(m => m.ir))) {
-      for (const o of ir.ops) {
-        if (o.op !== Opc.call) continue;
-        const hi = o.args[o.args.length - 1], nargs = o.args.length - 2, key = hi * 64 + nargs;
-        if (!helperIdx.has(key)) { helperIdx.set(key, IMPORT_HELPERS + helpers.length); helpers.push({ hi, nargs }); }
-      }
-    }
-    // Types: 0 = TB (left) -> i32, 1 = ldSlow, 2 = stSlow, 3 = count, 4 + n = a helper of n
-    // arguments -> i32.
-    const maxArgs = helpers.reduce((m, h) => Math.max(m, h.nargs), 0);
+  /** The module's bytes for `tbs` (exported as f0, f1, ...); the helpers they call get their call-table entries. */
+  encode(tbs: WasmTb[]): Uint8Array<ArrayBuffer> {
+    let maxArgs = 0;
+    for (const t of tbs) for (const m of t.members) for (const o of m.ir.ops) if (o.op === Opc.call) maxArgs = Math.max(maxArgs, o.args.length - 2);
+    // Types: 0 = TB (left) -> i32, then those of the call table's entries.
     const types = new ByteWriter();
-    types.u32(5 + maxArgs);
+    types.u32(HELPER_TYPE + 1 + maxArgs);
     const fnType = (params: number, results: number) => {
       types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
       types.u32(results); for (let i = 0; i < results; i++) types.byte(I32);
     };
     fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0);
     for (let n = 0; n <= maxArgs; n++) fnType(n, 1);
-    const HELPER_TYPE = 4;
 
     const imports = new ByteWriter();
-    imports.u32(4 + helpers.length);
+    imports.u32(2);
     imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
-    imports.name('e'); imports.name('ld'); imports.byte(0); imports.u32(1);
-    imports.name('e'); imports.name('st'); imports.byte(0); imports.u32(2);
-    imports.name('e'); imports.name('count'); imports.byte(0); imports.u32(3);
-    for (const h of helpers) { imports.name('e'); imports.name(`h${h.hi}_${h.nargs}`); imports.byte(0); imports.u32(HELPER_TYPE + h.nargs); }
+    imports.name('e'); imports.name('t'); imports.byte(1); imports.byte(0x70); imports.byte(0); imports.u32(0);
 
     // Functions: one per member, in order.
-    const helperFunc = (hi: number, nargs: number) => helperIdx.get(hi * 64 + nargs)!;
-    const base = IMPORT_HELPERS + helpers.length;
+    const helperFunc = (hi: number, nargs: number) => this.callEntry(hi, nargs);
     const bodies: BodyGen[] = [];
     for (const t of tbs) {
-      const first = base + bodies.length;
+      const first = bodies.length;
       t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env.layout, helperFunc, (m) => first + m)));
     }
     const funcs = new ByteWriter();
@@ -538,25 +541,63 @@ export class WasmBackend {
     for (let i = 0; i < bodies.length; i++) funcs.u32(0);
     const exports = new ByteWriter();
     exports.u32(bodies.length);
-    bodies.forEach((_, i) => { exports.name(`f${i}`); exports.byte(0); exports.u32(base + i); });
+    bodies.forEach((_, i) => { exports.name(`f${i}`); exports.byte(0); exports.u32(i); });
     const code = new ByteWriter();
     code.u32(bodies.length);
     for (const b of bodies) code.sized(b.generate());
-    return { bytes: module([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]), helpers };
+    return module([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]);
   }
 
   /** Each WasmTb's functions, one per member. */
   compile(tbs: WasmTb[]): TbFunction[][] {
-    const { bytes, helpers } = this.encode(tbs);
-    return this.instantiate(new WebAssembly.Module(bytes), helpers, tbs);
+    return this.instantiate(new WebAssembly.Module(this.encode(tbs)), tbs);
   }
 
-  private instantiate(mod: WebAssembly.Module, helpers: { hi: number; nargs: number }[], tbs: WasmTb[]): TbFunction[][] {
-    const e: Record<string, unknown> = {
-      m: this.env.memory, ld: this.env.ldSlow, st: this.env.stSlow, count: this.env.count,
-    };
-    for (const h of helpers) e[`h${h.hi}_${h.nargs}`] = this.wrapper(h.hi, h.nargs);
-    const inst = new WebAssembly.Instance(mod, { e: e as WebAssembly.ModuleImports });
+  /**
+   * A wasm function of `params` i32 arguments and `results` (0 or 1) i32 results that calls the
+   * JavaScript function `fn`: what the call table holds for a JavaScript function (one
+   * wasm-to-JavaScript wrapper, compiled once).
+   */
+  private trampoline(fn: unknown, params: number, results: number): unknown {
+    const types = new ByteWriter();
+    types.u32(1); types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
+    types.u32(results); if (results) types.byte(I32);
+    const imports = new ByteWriter();
+    imports.u32(1); imports.name('e'); imports.name('f'); imports.byte(0); imports.u32(0);
+    const funcs = new ByteWriter();
+    funcs.u32(1); funcs.u32(0);
+    const exports = new ByteWriter();
+    exports.u32(1); exports.name('t'); exports.byte(0); exports.u32(1);
+    const body = new ByteWriter();
+    body.u32(0);
+    for (let i = 0; i < params; i++) { body.byte(W.local_get); body.u32(i); }
+    body.byte(W.call); body.u32(0); body.byte(W.end);
+    const code = new ByteWriter();
+    code.u32(1); code.sized(body);
+    const mod = new WebAssembly.Module(module([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]));
+    return new WebAssembly.Instance(mod, { e: { f: fn as never } }).exports.t;
+  }
+
+  /** The call-table entry of helper `hi` called with `nargs` arguments (made at its first call). */
+  private callEntry(hi: number, nargs: number): number {
+    const key = hi * 64 + nargs;
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      entry = FIXED_ENTRIES + this.entries.size;
+      this.entries.set(key, entry);
+      this.setEntry(entry, this.compiledHelpers.get(hi) ?? this.trampoline(this.wrapper(hi, nargs), nargs, 1));
+    }
+    return entry;
+  }
+
+  private setEntry(entry: number, fn: unknown): void {
+    if (entry >= this.callTable.length) this.callTable.grow(entry + 1 - this.callTable.length);
+    this.callTable.set(entry, fn as never);
+  }
+
+  private instantiate(mod: WebAssembly.Module, tbs: WasmTb[]): TbFunction[][] {
+    const e = { m: this.env.memory, t: this.callTable };
+    const inst = new WebAssembly.Instance(mod, { e });
     let n = 0;
     return tbs.map(t => t.members.map(() => inst.exports[`f${n++}`] as unknown as TbFunction));
   }

@@ -3,6 +3,8 @@
 // through the slow path, over edge-case operands.
 import { expect } from 'chai';
 import { WasmBackend, WasmMember } from '../../../src/emu/hostgen/wasmgen';
+import { compileBatch, genFunctionSource, HostEnv } from '../../../src/emu/hostgen/jsgen';
+import { mulhs, mulhu } from '../../../src/emu/tcg/optimize';
 import { assemble, interpret } from '../../../src/emu/tcg/interp';
 import { Cond, HelperInfo, IrFunc, MemOp, Opc } from '../../../src/emu/tcg/ir';
 import { HELPERS, H } from '../../../src/emu/translate-i386/helpers';
@@ -156,6 +158,53 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
       }
     }
     agree(cases, undefined, helpers);
+  });
+
+  it('TB modules call JavaScript helpers and the slow paths through the shared call table, importing no function', () => {
+    // A JavaScript function import would make V8 compile a wrapper for it in every module.
+    const calls: number[][] = [];
+    const helpers: HelperInfo[] = [
+      { name: 'js_mix', fn: (_c: unknown, x: number, y: number) => { calls.push([x, y]); return (x * 3 + y) | 0; }, flags: 0, nargs: 2 },
+      { name: 'js_one', fn: (_c: unknown, x: number) => (x ^ 0x55) | 0, flags: 0, nargs: 1 },
+    ];
+    const { cpu, mem, wasm } = machine(helpers);
+    const tb = fn(f => {
+      const t = f.call(0, [A, B]);
+      f.emit(Opc.call, C, t, 1);
+      f.emit(Opc.ld, OUT, f.const(0x404), MemOp.U32); // slow path: no TLB entry
+    }, helpers);
+    const bytes = wasm.encode([{ members: [{ ir: tb, next: [-1, -1] }], tlbBase: 0 }]);
+    const kinds = WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map(i => i.kind).sort();
+    expect(kinds).to.deep.equal(['memory', 'table']);
+    mem.tlbR[0] = -1;
+    mem.m32[0x404 >> 2] = 0x1234;
+    const s = cpu.s;
+    s[A] = 5; s[B] = 7;
+    const [[f0]] = wasm.compile([{ members: [{ ir: tb, next: [-1, -1] }], tlbBase: 0 }]);
+    expect(f0(1000)).to.equal(2);
+    expect(calls).to.deep.equal([[5, 7]]);
+    expect([s[C], s[OUT]]).to.deep.equal([(22 ^ 0x55) | 0, 0x1234]);
+  });
+
+  it('a helper that may write globals and returns into a global: the result stays (both backends)', () => {
+    // The helper writes D; its result goes to C. Reloading the globals after the call must not
+    // overwrite C with its old value.
+    const helpers: HelperInfo[] = [{ name: 'writes_d', fn: (c: X86Cpu, x: number) => { c.s[D] = 99; return x + 1; }, flags: 0, nargs: 1 }];
+    const { cpu, mem, wasm } = machine(helpers);
+    const tb = fn(f => { f.emit(Opc.call, C, A, 0); f.emit(Opc.add, OUT, C, D); }, helpers);
+    const s = cpu.s;
+    const [[wasmFn]] = wasm.compile([{ members: [{ ir: tb, next: [-1, -1] }], tlbBase: 0 }]);
+    const env: HostEnv = {
+      s, m8: mem.m8, i8: mem.i8, m16: mem.m16, i16: mem.i16, m32: mem.m32, tlbR: mem.tlbR, tlbW: mem.tlbW,
+      ldSlow: (a2, m2, e2) => mem.ld(a2, m2, e2), stSlow: (a2, v2, m2, e2) => mem.st(a2, v2, m2, e2),
+      helpers, ctx: cpu, ctl: { exitRequest: false, irqLine: false, insns: 0 }, extraInsns: EXTRA_INSNS,
+    };
+    const [jsFn] = compileBatch(env, [genFunctionSource(tb, 'tb_global_result')], mulhu, mulhs);
+    for (const run of [wasmFn, jsFn]) {
+      s[A] = 41; s[C] = 0; s[D] = 0; s[OUT] = 0;
+      run(1000);
+      expect([s[C], s[D], s[OUT]]).to.deep.equal([42, 99, 141]);
+    }
   });
 
   describe('loops over several TBs (page units)', () => {
