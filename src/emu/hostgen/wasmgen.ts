@@ -7,6 +7,7 @@
 // globals are wasm locals, loaded on entry and stored back before every exit and before every
 // call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
+import { setFlagsFromString } from 'v8';
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
 import { ByteWriter, wasmModule as module } from './wasm-writer';
 import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
@@ -458,6 +459,20 @@ class BodyGen {
   }
 }
 
+/**
+ * Compile every function of a module when the module is made (with Liftoff, on V8's worker
+ * threads too), not each at its first call, which V8 (Node 20) does by default. A batch's TBs
+ * are all hot, so all are called soon: compiled lazily, each first call stopped the guest for
+ * a compilation on the main thread. A whole Linux boot measured 7-9% faster this way. The flag
+ * is read when a module is compiled, so setting it here, before the first, is enough.
+ */
+let eagerSet = false;
+function eagerWasmCompilation(): void {
+  if (eagerSet) return;
+  eagerSet = true;
+  setFlagsFromString('--no-wasm-lazy-compilation');
+}
+
 /** Compiles batches of TBs into one wasm module each. */
 export class WasmBackend {
   /** Helper wrappers that pass the CPU first, by helper index (made once). */
@@ -469,6 +484,7 @@ export class WasmBackend {
   private readonly entries = new Map<number, number>();
 
   constructor(private readonly env: WasmEnv) {
+    eagerWasmCompilation();
     this.setEntry(ENTRY_LD, this.trampoline(env.ldSlow, 3, 1));
     this.setEntry(ENTRY_ST, this.trampoline(env.stSlow, 4, 0));
     this.setEntry(ENTRY_COUNT, this.trampoline(env.count, 1, 0));
