@@ -321,6 +321,27 @@ describe('WebAssembly backend = IR interpreter, op by op', () => {
     expect(slowCalls()).to.equal(1);
   });
 
+  it('takes the slow path exactly for the accesses that cross a page end, of each size and offset', () => {
+    const { cpu, mem, wasm, slowCalls } = countingMachine();
+    mem.tlbR[0] = 0; mem.tlbR[1] = 0; mem.tlbR[2] = 0;
+    for (let i = 0; i < 0x3000; i++) mem.m8[i] = (i * 7 + 3) & 0xff;
+    for (const memop of [MemOp.U16, MemOp.U32, MemOp.S16]) {
+      const size = 1 << (memop & 3);
+      for (let addr = 0xff0; addr <= 0x1003; addr++) {
+        const [[f0]] = wasm.compile([{ members: [{ ir: fn(f => f.emit(Opc.ld, OUT, f.const(addr + 0x1000), memop)), next: [-1, -1] }], tlbBase: 0 }]);
+        const before = slowCalls();
+        f0(1000);
+        const a = addr + 0x1000;
+        let want = 0;
+        for (let i = size - 1; i >= 0; i--) want = (want << 8) | mem.m8[a + i];
+        if (memop === MemOp.S16) want = (want << 16) >> 16;
+        expect(cpu.s[OUT], `memop ${memop} at ${a.toString(16)}`).to.equal(want | 0);
+        const crosses = ((a & 0xfff) + size) > 0x1000;
+        expect(slowCalls() - before, `memop ${memop} at ${a.toString(16)}`).to.equal(crosses ? 1 : 0);
+      }
+    }
+  });
+
   describe('a unit member that loops on itself, then tail-calls another', () => {
     // Member 0: A -= 1; A != 0 ? exit 0 (itself) : exit 1 (to member 1). Member 1: B += 1, exit 0 leaves.
     function build(): { s: Int32Array; fns: ((left: number) => number)[] } {
