@@ -8,7 +8,7 @@
 // taken in wasm, an interrupt, the budget, a unit tick) returns the last TB's exit code to it,
 // with DISPATCH_SLOT naming that TB: the exec loop then goes on exactly as if it had called
 // the TB itself. Instructions of the TBs passed through are added to EXTRA_INSNS.
-import { ByteWriter, wasmModule } from './wasm-writer';
+import { ByteWriter, oneFunctionModule } from './wasm-writer';
 
 /** Slots (dispatchable TBs) between two flushes of the TB cache. */
 export const DISPATCH_SLOTS = 1 << 18;
@@ -143,14 +143,7 @@ export class WasmDispatcher {
     imports.u32(2);
     imports.name('e'); imports.name('m'); imports.byte(2); imports.byte(0); imports.u32(0);
     imports.name('e'); imports.name('t'); imports.byte(1); imports.byte(0x70); imports.byte(0); imports.u32(0);
-    const funcs = new ByteWriter();
-    funcs.u32(1); funcs.u32(1);
-    const exports = new ByteWriter();
-    exports.u32(1); exports.name('run'); exports.byte(0); exports.u32(0);
-    const code = new ByteWriter();
-    code.u32(1);
-    code.sized(this.body());
-    return wasmModule([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]);
+    return oneFunctionModule(types, imports, 0, 1, 'run', this.body());
   }
 
   private body(): ByteWriter {

@@ -70,3 +70,17 @@ export function wasmModule(sections: [number, ByteWriter][]): Uint8Array<ArrayBu
   }
   return mod.view();
 }
+
+/**
+ * A module of one function, of type `type` in `types`, exported as `name`; `imports` holds
+ * `importedFuncs` function imports (so the function's index is that) and any others.
+ */
+export function oneFunctionModule(types: ByteWriter, imports: ByteWriter, importedFuncs: number, type: number, name: string, body: ByteWriter): Uint8Array<ArrayBuffer> {
+  const funcs = new ByteWriter();
+  funcs.u32(1); funcs.u32(type);
+  const exports = new ByteWriter();
+  exports.u32(1); exports.name(name); exports.byte(0); exports.u32(importedFuncs);
+  const code = new ByteWriter();
+  code.u32(1); code.sized(body);
+  return wasmModule([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]);
+}

@@ -9,7 +9,7 @@
 // without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
 import { setFlagsFromString } from 'v8';
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
-import { ByteWriter, wasmModule as module } from './wasm-writer';
+import { ByteWriter, oneFunctionModule, wasmModule as module } from './wasm-writer';
 import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
@@ -583,17 +583,11 @@ export class WasmBackend {
     types.u32(results); if (results) types.byte(I32);
     const imports = new ByteWriter();
     imports.u32(1); imports.name('e'); imports.name('f'); imports.byte(0); imports.u32(0);
-    const funcs = new ByteWriter();
-    funcs.u32(1); funcs.u32(0);
-    const exports = new ByteWriter();
-    exports.u32(1); exports.name('t'); exports.byte(0); exports.u32(1);
     const body = new ByteWriter();
     body.u32(0);
     for (let i = 0; i < params; i++) { body.byte(W.local_get); body.u32(i); }
     body.byte(W.call); body.u32(0); body.byte(W.end);
-    const code = new ByteWriter();
-    code.u32(1); code.sized(body);
-    const mod = new WebAssembly.Module(module([[1, types], [2, imports], [3, funcs], [7, exports], [10, code]]));
+    const mod = new WebAssembly.Module(oneFunctionModule(types, imports, 1, 0, 't', body));
     return new WebAssembly.Instance(mod, { e: { f: fn as never } }).exports.t;
   }
 
