@@ -4,9 +4,9 @@
 // initialisation, user programs) this is an order of magnitude faster per execution.
 //
 // Guest RAM, the TLBs and the CPU state live in one WebAssembly.Memory (see mmu.ts). A TB's
-// globals are wasm locals, loaded on entry and stored back before every exit and before every
-// call that may throw (slow memory paths, helpers), so that a fault leaves the state exact
-// without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
+// globals are wasm locals, loaded on entry and stored back by the epilogue every exit goes
+// through and before every call that may throw (slow memory paths, helpers), so that a fault
+// leaves the state exact without a `finally`. The code is the same as the JavaScript backend's (jsgen.ts), op for op.
 import { setFlagsFromString } from 'v8';
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
 import { ByteWriter, oneFunctionModule, wasmModule as module } from './wasm-writer';
@@ -41,11 +41,11 @@ export interface WasmTb { members: WasmMember[]; tlbBase: number }
 
 const I32 = 0x7f;
 const enum W {
-  unreachable = 0x00, block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return_ = 0x0f, call = 0x10, return_call = 0x12,
+  block = 0x02, loop = 0x03, if_ = 0x04, else_ = 0x05, end = 0x0b, br = 0x0c, br_if = 0x0d, return_ = 0x0f, call = 0x10, return_call = 0x12,
   call_indirect = 0x11, drop = 0x1a, select = 0x1b, local_get = 0x20, local_set = 0x21,
   i32_load = 0x28, i32_load8_s = 0x2c, i32_load8_u = 0x2d, i32_load16_s = 0x2e, i32_load16_u = 0x2f,
   i32_store = 0x36, i32_store8 = 0x3a, i32_store16 = 0x3b, i32_const = 0x41, i64_const = 0x42,
-  i32_eqz = 0x45, i32_lt_s = 0x48, i32_gt_u = 0x4b, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
+  i32_eqz = 0x45, i32_lt_s = 0x48, i32_add = 0x6a, i32_sub = 0x6b, i32_mul = 0x6c, i32_and = 0x71, i32_or = 0x72, i32_xor = 0x73,
   i32_shl = 0x74, i32_shr_s = 0x75, i32_shr_u = 0x76, i32_rotl = 0x77, i32_rotr = 0x78,
   i64_mul = 0x7e, i64_shr_s = 0x87, i64_shr_u = 0x88, i32_wrap_i64 = 0xa7, i64_extend_i32_s = 0xac, i64_extend_i32_u = 0xad,
   i32_extend8_s = 0xc0, i32_extend16_s = 0xc1,
@@ -63,6 +63,12 @@ const BINOP: Partial<Record<Opc, number>> = {
 /** Loads by memop (log2 size | signed << 2) and stores by log2 size. */
 const LOAD = [W.i32_load8_u, W.i32_load16_u, W.i32_load, 0, W.i32_load8_s, W.i32_load16_s];
 const STORE = [W.i32_store8, W.i32_store16, W.i32_store];
+
+/** Appends a function type of `params` i32 parameters and `results` (0 or 1) i32 results. */
+function i32FuncType(types: ByteWriter, params: number, results: number): void {
+  types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
+  types.u32(results); if (results) types.byte(I32);
+}
 
 /** The `open` marker of the epilogue's block (labels are >= 0, the loop -1, an if -100). */
 const EPILOGUE = -200;
@@ -162,11 +168,12 @@ class BodyGen {
 
   /**
    * `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments.
-   * `fnOf(i)`: the function index of member i of the unit.
+   * `helperEntry(hi, nargs)`: the call-table entry of a helper. `fnOf(i)`: the function index of
+   * member i of the unit.
    */
   constructor(private readonly unit: WasmMember[], private readonly index: number, private readonly tlbBase: number,
     private readonly layout: WasmLayout,
-    private readonly helperFunc: (hi: number, nargs: number) => number, private readonly fnOf: (i: number) => number,
+    private readonly helperEntry: (hi: number, nargs: number) => number, private readonly fnOf: (i: number) => number,
     helperParams = -1) {
     this.member = unit[index];
     this.icount = insnCount(this.member.ir);
@@ -445,7 +452,7 @@ class BodyGen {
           // Anything but a pure helper may fault: the state must be exact before it runs.
           if (!(flags & CallFlags.PURE)) this.sync();
           for (let j = 1; j < a.length - 1; j++) this.get(a[j]);
-          this.callOut(this.helperFunc(hi, a.length - 2), HELPER_TYPE + a.length - 2);
+          this.callOut(this.helperEntry(hi, a.length - 2), HELPER_TYPE + a.length - 2);
           // The globals the helper may have written first, then its result (which may be a global).
           if (!(flags & (CallFlags.PURE | CallFlags.NO_GLOBALS))) this.reload();
           if (a[0] >= 0) this.set(a[0]); else this.op(W.drop);
@@ -480,7 +487,7 @@ function eagerWasmCompilation(): void {
 export class WasmBackend {
   /** Helper wrappers that pass the CPU first, by helper index (made once). */
   private readonly wrappers = new Map<number, (...a: number[]) => number>();
-  /** Helpers given as IR, compiled once into one module (TB modules import them: no call into JavaScript). */
+  /** Helpers given as IR, compiled once into one module (their call-table entries: no call into JavaScript). */
   private readonly compiledHelpers = new Map<number, (...a: number[]) => number>();
   /** The functions TB modules call out to (see ENTRY_LD), and the entries of helpers by hi * 64 + nargs. */
   private readonly callTable = new WebAssembly.Table({ element: 'anyfunc', initial: 16 });
@@ -495,7 +502,7 @@ export class WasmBackend {
     if (!withBody.length) return;
     const types = new ByteWriter();
     types.u32(withBody.length);
-    for (const { h } of withBody) { types.byte(0x60); types.u32(h.nargs); for (let i = 0; i < h.nargs; i++) types.byte(I32); types.u32(1); types.byte(I32); }
+    for (const { h } of withBody) i32FuncType(types, h.nargs, 1);
     const funcs = new ByteWriter();
     funcs.u32(withBody.length);
     withBody.forEach((_, i) => funcs.u32(i));
@@ -536,12 +543,8 @@ export class WasmBackend {
     // Types: 0 = TB (left) -> i32, then those of the call table's entries.
     const types = new ByteWriter();
     types.u32(HELPER_TYPE + 1 + maxArgs);
-    const fnType = (params: number, results: number) => {
-      types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
-      types.u32(results); for (let i = 0; i < results; i++) types.byte(I32);
-    };
-    fnType(1, 1); fnType(3, 1); fnType(4, 0); fnType(1, 0);
-    for (let n = 0; n <= maxArgs; n++) fnType(n, 1);
+    i32FuncType(types, 1, 1); i32FuncType(types, 3, 1); i32FuncType(types, 4, 0); i32FuncType(types, 1, 0);
+    for (let n = 0; n <= maxArgs; n++) i32FuncType(types, n, 1);
 
     const imports = new ByteWriter();
     imports.u32(2);
@@ -549,11 +552,11 @@ export class WasmBackend {
     imports.name('e'); imports.name('t'); imports.byte(1); imports.byte(0x70); imports.byte(0); imports.u32(0);
 
     // Functions: one per member, in order.
-    const helperFunc = (hi: number, nargs: number) => this.callEntry(hi, nargs);
+    const helperEntry = (hi: number, nargs: number) => this.callEntry(hi, nargs);
     const bodies: BodyGen[] = [];
     for (const t of tbs) {
       const first = bodies.length;
-      t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env.layout, helperFunc, (m) => first + m)));
+      t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env.layout, helperEntry, (m) => first + m)));
     }
     const funcs = new ByteWriter();
     funcs.u32(bodies.length);
@@ -579,8 +582,7 @@ export class WasmBackend {
    */
   private trampoline(fn: unknown, params: number, results: number): unknown {
     const types = new ByteWriter();
-    types.u32(1); types.byte(0x60); types.u32(params); for (let i = 0; i < params; i++) types.byte(I32);
-    types.u32(results); if (results) types.byte(I32);
+    types.u32(1); i32FuncType(types, params, results);
     const imports = new ByteWriter();
     imports.u32(1); imports.name('e'); imports.name('f'); imports.byte(0); imports.u32(0);
     const body = new ByteWriter();

@@ -17,6 +17,8 @@ export interface InterpCode {
 
 /** Assembly buffers, reused from TB to TB (a TB's code is copied out of them). */
 let asmCode = new Int32Array(1024);
+let asmLabels = new Int32Array(64);
+let asmFixups = new Int32Array(64);
 /**
  * TBs' code and frames are views of shared arenas: a typed array of its own costs a backing
  * store allocation (about a microsecond), more than assembling the TB. An arena is freed when
@@ -31,9 +33,6 @@ function arenaAlloc(words: number): Int32Array {
   arenaUsed += words;
   return view;
 }
-let asmLabels = new Int32Array(64);
-let asmFixups = new Int32Array(64);
-
 export function assemble(f: IrFunc): InterpCode {
   const nLocals = f.nextLocal - GLOBAL_LIMIT;
   const enc = (t: number): number => {

@@ -213,7 +213,7 @@ function eliminateDead(f: IrFunc): void {
   const nGlobals = written.length, size = nGlobals + f.nextLocal - GLOBAL_LIMIT;
   // The liveness slot of a temp or global; -1 for constants and globals never written (always live).
   const slot = (t: Temp): number => (t >= CONST_BASE || t < 0 ? -1 : t < GLOBAL_LIMIT ? liveSlotOfGlobal[t] : nGlobals + t - GLOBAL_LIMIT);
-  // Scratch arrays reused across TBs: the live set, and its copy at each label (-1: not met yet).
+  // Scratch arrays reused across TBs: the live set, its copy at each label, and whether the label was met.
   if (deadLive.length < size) deadLive = new Uint8Array(size * 2);
   if (deadAtLabel.length < size * f.nextLabel) deadAtLabel = new Uint8Array(size * f.nextLabel * 2);
   if (deadLabelMet.length < f.nextLabel) deadLabelMet = new Uint8Array(f.nextLabel * 2);
