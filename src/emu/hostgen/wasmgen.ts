@@ -11,6 +11,7 @@ import { setFlagsFromString } from 'v8';
 import { CallFlags, Cond, CONST_BASE, GLOBAL_LIMIT, HelperInfo, IrFunc, Opc, opShape } from '../tcg/ir';
 import { ByteWriter, oneFunctionModule, wasmModule as module } from './wasm-writer';
 import { hasImpureCalls, insnCount, REGION_CAP, TbFunction, usedGlobals } from './jsgen';
+import { unitRegions } from './wasm-region';
 
 /** Byte offsets of the TLB halves and the CPU state inside the wasm memory (RAM is at 0). */
 export interface WasmLayout {
@@ -70,8 +71,12 @@ function i32FuncType(types: ByteWriter, params: number, results: number): void {
   types.u32(results); if (results) types.byte(I32);
 }
 
-/** The `open` marker of the epilogue's block (labels are >= 0, the loop -1, an if -100). */
+/**
+ * The `open` markers of the epilogue's block and of the block before each region node's code
+ * (NODE_BLOCK - position); labels are >= 0, the loop -1, an if -100.
+ */
 const EPILOGUE = -200;
+const NODE_BLOCK = -1000;
 
 /**
  * TB modules call out through a shared table of wasm functions (`call_indirect`): ldSlow,
@@ -160,35 +165,50 @@ class BodyGen {
    */
   private readonly unloaded = new Set<number>();
   private readonly open: number[] = [];
-  private f!: IrFunc;
+  /** An edge back to the region's root: the function loops. */
   readonly looping: boolean;
-  private readonly icount: number;
-  /** Member `index` of `unit` (a page unit of several functions), or a TB alone in `unit`. */
-  private readonly member: WasmMember;
+  /**
+   * Whether localN counts instructions of TBs completed in this call (a loop's iterations, the
+   * nodes of a region gone through) that the extra word does not have yet (those up to localK).
+   */
+  private readonly counting: boolean;
+  /** The node being emitted: member `index` of `unit`, its IR and instruction count. */
+  private index: number;
+  private member: WasmMember;
+  private f!: IrFunc;
+  private icount: number;
 
   /**
-   * `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many arguments.
-   * `helperEntry(hi, nargs)`: the call-table entry of a helper. `fnOf(i)`: the function index of
-   * member i of the unit.
+   * `region`: the members this function holds, its root (the member it is the function of)
+   * first, in an order where every edge between them goes forward but those back to the root
+   * (unitRegions). `helperParams`: compile a helper's IR body (HelperInfo.body) taking that many
+   * arguments. `helperEntry(hi, nargs)`: the call-table entry of a helper. `fnOf(i)`: the
+   * function index of member i of the unit.
    */
-  constructor(private readonly unit: WasmMember[], private readonly index: number, private readonly tlbBase: number,
+  constructor(private readonly unit: WasmMember[], private readonly region: number[], private readonly tlbBase: number,
     private readonly layout: WasmLayout,
     private readonly helperEntry: (hi: number, nargs: number) => number, private readonly fnOf: (i: number) => number,
     helperParams = -1) {
-    this.member = unit[index];
+    this.index = region[0];
+    this.member = unit[this.index];
     this.icount = insnCount(this.member.ir);
-    this.looping = this.member.next.some(n => n === index);
+    const irs = region.map(i => unit[i].ir);
+    this.looping = region.some(i => unit[i].next.some(n => n === region[0]));
+    this.counting = this.looping || region.length > 1;
     if (this.looping) {
-      for (const o of this.member.ir.ops) {
-        const { nout } = opShape(o);
-        if (nout && o.args[0] >= 0 && o.args[0] < GLOBAL_LIMIT) this.dirty.add(o.args[0]);
+      for (const ir of irs) {
+        for (const o of ir.ops) {
+          const { nout } = opShape(o);
+          if (nout && o.args[0] >= 0 && o.args[0] < GLOBAL_LIMIT) this.dirty.add(o.args[0]);
+        }
       }
     }
     const params = helperParams >= 0 ? 0 : 1;
-    this.globals = usedGlobals([this.member.ir]);
+    this.globals = usedGlobals(irs);
     this.globals.forEach((g, i) => this.globalLocal.set(g, params + i));
     this.temps = params + this.globals.length;
-    this.localA = this.temps + this.member.ir.nextLocal - GLOBAL_LIMIT;
+    // Temps live within a TB: the region's nodes share them.
+    this.localA = this.temps + Math.max(...irs.map(ir => ir.nextLocal)) - GLOBAL_LIMIT;
     this.localE = this.localA + 1;
     this.localN = this.localE + 1;
     this.localK = this.localN + 1;
@@ -234,16 +254,16 @@ class BodyGen {
    * loop has counts to add without `plus`.
    */
   private addExtra(plus: number): void {
-    if (!this.looping && !plus) return;
+    if (!this.counting && !plus) return;
     this.k(0);
     this.loadAbs(this.layout.extra);
-    if (this.looping) { this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); }
+    if (this.counting) { this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.op(W.i32_add); }
     if (plus) { this.k(plus); this.op(W.i32_add); }
     this.mem(W.i32_store, 2, this.layout.extra);
   }
   /** A loop: add the iterations completed since the last count to the extra word; k = n. */
   private flushExtra(): void {
-    if (!this.looping) return;
+    if (!this.counting) return;
     this.addExtra(0);
     this.lget(this.localN); this.lset(this.localK);
   }
@@ -326,10 +346,10 @@ class BodyGen {
   }
 
   generate(): ByteWriter {
-    const { w, member, index } = this;
-    const icount = this.icount, calls = hasImpureCalls(member.ir);
+    const { w, region, unit } = this;
+    const root = region[0];
     w.u32(1); w.u32(this.localX); w.byte(I32);
-    const skipped = this.looping ? undefined : writtenFirst(member.ir);
+    const skipped = this.looping ? undefined : writtenFirst(unit[root].ir);
     skipped?.forEach(g => this.unloaded.add(g));
     this.reload(skipped);
     w.byte(W.block); w.byte(0x40); this.open.push(EPILOGUE);
@@ -338,35 +358,48 @@ class BodyGen {
       this.lget(0); this.k(REGION_CAP); this.lget(0); this.k(REGION_CAP); this.op(W.i32_lt_s); this.op(W.select); this.lset(0);
       w.byte(W.loop); w.byte(0x40); this.open.push(-1);
     }
+    // One block per node after the root, ending where its code starts (the outermost the last).
+    const pos = new Map(region.map((m, p) => [m, p]));
+    for (let p = region.length - 1; p > 0; p--) { w.byte(W.block); w.byte(0x40); this.open.push(NODE_BLOCK - p); }
     // if (n + icount < left && (no helper calls || nothing pending)) { ... }: helpers may raise
     // an exit request or an interrupt.
-    const ifMayGoOn = (calls: boolean) => {
-      this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
+    let calls = false;
+    const ifMayGoOn = () => {
+      this.lget(this.localN); this.k(this.icount); this.op(W.i32_add); this.lget(0); this.op(W.i32_lt_s);
       if (calls) { this.loadAbs(this.layout.pending); this.op(W.i32_eqz); this.op(W.i32_and); }
       w.byte(W.if_); w.byte(0x40); this.open.push(-100);
     };
-    // The state stored, this TB's instructions (and a loop's uncounted ones) in the extra word,
-    // and left - n - icount for the next TB.
-    const beforeTail = () => {
-      this.sync();
-      this.addExtra(icount);
-      this.lget(0); if (this.looping) { this.lget(this.localN); this.op(W.i32_sub); } this.k(icount); this.op(W.i32_sub);
-    };
     const endIf = () => { this.open.pop(); this.op(W.end); };
-    this.body((exit) => {
-      const to = exit < 2 ? member.next[exit] : -1;
-      if (to === index) {
-        ifMayGoOn(calls);
-        this.lget(this.localN); this.k(icount); this.op(W.i32_add); this.lset(this.localN);
-        w.byte(W.br); w.u32(this.depth(-1));
-        endIf();
-      } else if (to >= 0) {
-        ifMayGoOn(calls);
-        beforeTail();
-        w.byte(W.return_call); w.u32(this.fnOf(to));
-        endIf();
-      }
-      this.leave(exit);
+    // To a node of this function: this TB's instructions are done (n += icount), then a branch.
+    const branch = (marker: number) => {
+      ifMayGoOn();
+      this.lget(this.localN); this.k(this.icount); this.op(W.i32_add); this.lset(this.localN);
+      w.byte(W.br); w.u32(this.depth(marker));
+      endIf();
+    };
+    region.forEach((m, p) => {
+      if (p > 0) { this.open.pop(); this.op(W.end); }
+      this.index = m;
+      this.member = unit[m];
+      this.icount = insnCount(this.member.ir);
+      calls = hasImpureCalls(this.member.ir);
+      this.body((exit) => {
+        const to = exit < 2 ? this.member.next[exit] : -1;
+        const toPos = to >= 0 ? pos.get(to) ?? -1 : -1;
+        if (to === root) branch(-1);
+        else if (toPos > p) branch(NODE_BLOCK - toPos);
+        else if (to >= 0) {
+          // Another function: the state stored, the instructions done (this TB's, the uncounted
+          // ones before it) in the extra word, and left - n - icount for the next TB.
+          ifMayGoOn();
+          this.sync();
+          this.addExtra(this.icount);
+          this.lget(0); if (this.counting) { this.lget(this.localN); this.op(W.i32_sub); } this.k(this.icount); this.op(W.i32_sub);
+          w.byte(W.return_call); w.u32(this.fnOf(to));
+          endIf();
+        }
+        this.leave(exit);
+      });
     });
     if (this.looping) endIf();
     this.open.pop(); this.op(W.end);
@@ -444,7 +477,7 @@ class BodyGen {
         case Opc.call: {
           const hi = a[a.length - 1];
           const flags = f.helpers[hi].flags;
-          if (this.looping && !(flags & CallFlags.PURE)) {
+          if (this.counting && !(flags & CallFlags.PURE)) {
             // Helpers may read the clock, which counts instructions: count the completed members first.
             this.lget(this.localN); this.lget(this.localK); this.op(W.i32_sub); this.callOut(ENTRY_COUNT, TYPE_COUNT);
             this.lget(this.localN); this.lset(this.localK);
@@ -514,7 +547,7 @@ export class WasmBackend {
     for (const { h } of withBody) {
       const { f, result } = h.body!;
       const never = () => { throw new Error('wasmgen: a helper body calls'); };
-      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], 0, 0, env.layout, never, never, h.nargs);
+      const gen = new BodyGen([{ ir: f, next: [-1, -1] }], [0], 0, env.layout, never, never, h.nargs);
       code.sized(gen.generateHelper(h.nargs, result));
     }
     const inst = new WebAssembly.Instance(new WebAssembly.Module(module([[1, types], [3, funcs], [7, exports], [10, code]])), {});
@@ -556,7 +589,8 @@ export class WasmBackend {
     const bodies: BodyGen[] = [];
     for (const t of tbs) {
       const first = bodies.length;
-      t.members.forEach((_, i) => bodies.push(new BodyGen(t.members, i, t.tlbBase, this.env.layout, helperEntry, (m) => first + m)));
+      const regions = t.members.length > 1 ? unitRegions(t.members.map(m => ({ next: m.next, ops: m.ir.ops.length }))) : [[0]];
+      regions.forEach(r => bodies.push(new BodyGen(t.members, r, t.tlbBase, this.env.layout, helperEntry, (m) => first + m)));
     }
     const funcs = new ByteWriter();
     funcs.u32(bodies.length);
