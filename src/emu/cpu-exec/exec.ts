@@ -3,7 +3,8 @@
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
 import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
-import { isLoop, TAIL_CALLS, WasmBackend } from '../hostgen/wasmgen';
+import { isLoop, TAIL_CALLS, WasmBackend, WasmMember } from '../hostgen/wasmgen';
+import { TbFunction } from '../hostgen/jsgen';
 import { WasmDispatcher } from '../hostgen/wasm-dispatch';
 import { assemble, interpret } from '../tcg/interp';
 import { IrFunc } from '../tcg/ir';
@@ -42,6 +43,11 @@ export interface ExecOptions {
   /** Flush the whole cache beyond this many TBs. */
   maxTbs: number;
   nochain: boolean;
+  /**
+   * Compile page units on V8's threads while the guest runs on (installed when done, between
+   * slices); else on the spot. A unit is an optimisation of TBs that already run compiled.
+   */
+  asyncUnits?: boolean;
 }
 
 /** Interrupt controller as the CPU sees it. */
@@ -412,6 +418,7 @@ export class CpuExec {
   }
 
   private buildUnit(tb: TranslationBlock, g: UnitGroup): void {
+    if (g.building) return;
     g.changes = 0;
     g.ticks = 0;
     const members = [...this.pageTbs.get(tb.physPc >>> 12) ?? []]
@@ -419,8 +426,36 @@ export class CpuExec {
       .sort((a, b) => this.heat(b) - this.heat(a)).slice(0, UNIT_MAX_TBS);
     g.compiled = members.length;
     if (members.length < 2) return;
+    const spec = this.unitSpec(members);
+    const t0 = performance.now();
+    const tbs = [{ members: spec, tlbBase: tbTlbBase(tb) }];
+    if (!this.opts.asyncUnits) {
+      const fns = this.wasm!.compile(tbs)[0];
+      this.stats.compileMs += performance.now() - t0;
+      this.installUnit(g, members, spec, fns);
+      return;
+    }
+    // Compiled on V8's threads while the guest runs on: the members' own code serves meanwhile.
+    g.building = true;
+    const pending = this.wasm!.compileAsync(tbs);
+    this.stats.compileMs += performance.now() - t0;
+    pending.then((fns) => {
+      g.building = false;
+      // Installed only if nothing it was made from has changed since.
+      const now = this.unitGroups.get(g.key) === g && !members.some(m => m.invalid || !m.wasm) ? this.unitSpec(members) : null;
+      if (!now || now.some((m, i) => m.missExit !== spec[i].missExit || m.next[0] !== spec[i].next[0] || m.next[1] !== spec[i].next[1])) {
+        this.stats.unitsStale++;
+        g.changes++;
+        return;
+      }
+      this.installUnit(g, members, spec, fns[0]);
+    }, () => { g.building = false; });
+  }
+
+  /** What wasmgen compiles for a unit of these members (each's successors as member indices). */
+  private unitSpec(members: TranslationBlock[]): WasmMember[] {
     const index = new Map(members.map((m, i) => [m, i]));
-    const spec = members.map((m, i) => ({
+    return members.map((m, i) => ({
       ir: m.ir!,
       next: [0, 1].map(s => (m.ir!.loopSlots & (1 << s)) ? i : index.get(m.link(s)!) ?? -1) as [number, number],
       // Leave before a TLB miss rather than call the slow path (wasmgen's WasmMember.missExit).
@@ -430,9 +465,9 @@ export class CpuExec {
       // miss, and so on down a straight run of code that writes to its own page.
       missExit: !m.noMissExit,
     }));
-    const t0 = performance.now();
-    const fns = this.wasm!.compile([{ members: spec, tlbBase: tbTlbBase(tb) }])[0];
-    this.stats.compileMs += performance.now() - t0;
+  }
+
+  private installUnit(g: UnitGroup, members: TranslationBlock[], spec: WasmMember[], fns: TbFunction[]): void {
     // The new unit replaces the old one, whose members not in the new one go back to their own code.
     const old = g.unit;
     if (old) for (const m of old.members) if (m.unit === old && !members.includes(m)) this.leaveUnit(m);

@@ -8,6 +8,8 @@ export class ExecStats {
   /** Regions (tier 3: hot loops of several TBs in one function) and the TBs in them. */
   regions = 0;
   regionTbs = 0;
+  /** Page units compiled in the background and dropped, something they were made from having changed meanwhile. */
+  unitsStale = 0;
   insnsTranslated = 0;
   opsBefore = 0;
   opsAfter = 0;
@@ -39,7 +41,7 @@ export class ExecStats {
     return [
       `TBs translated        ${this.tbsTranslated}`,
       `TBs compiled          ${this.tbsCompiled} (in ${this.compileBatches} batches; ${this.tbsWasm} to WebAssembly, the rest to JavaScript)`,
-      `regions, page units   ${this.regions} (${this.regionTbs} TBs; JavaScript regions, or wasm page units)`,
+      `regions, page units   ${this.regions} (${this.regionTbs} TBs; JavaScript regions, or wasm page units; ${this.unitsStale} units stale when compiled)`,
       `guest insns/TB        ${per(this.insnsTranslated, this.tbsTranslated)}`,
       `IR ops/insn           ${per(this.opsBefore, this.insnsTranslated)} before opt, ${per(this.opsAfter, this.insnsTranslated)} after`,
       `TB flushes            ${this.flushes}`,

@@ -120,6 +120,8 @@ export interface UnitGroup {
   compiled: number;
   /** Unit checks since the last build (each after UNIT_TICK exec-loop dispatches of one TB). */
   ticks: number;
+  /** A build is being compiled (asynchronously). */
+  building?: boolean;
 }
 
 /** The name of a TB's generated function (profiles, `-d out_asm`, `info tb`). */

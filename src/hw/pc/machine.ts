@@ -36,6 +36,8 @@ export interface MachineOptions {
   log?: TbLog;
   nochain?: boolean;
   hotThreshold?: number;
+  /** Page units compiled in the background (ExecOptions.asyncUnits; default true). */
+  asyncUnits?: boolean;
   /** Called with a one-line message when the machine stops by itself. */
   message?: (line: string) => void;
   /** -S: do not start the CPU until a debugger or the monitor resumes it. */
@@ -86,6 +88,7 @@ export class PcMachine implements MachineControl, Clock {
     this.cpu = new X86Cpu(this.mem, this.io);
     this.exec = new CpuExec(this.cpu, {
       backend: opts.backend, hotThreshold: opts.hotThreshold ?? 40, compileBatch: 16, maxTbs: 1 << 18, nochain: !!opts.nochain,
+      asyncUnits: opts.asyncUnits ?? true,
     }, opts.log);
     this.exec.irq = this.pic;
     this.exec.onTripleFault = () => this.tripleFault();
