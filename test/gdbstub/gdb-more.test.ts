@@ -166,6 +166,13 @@ describe('gdbstub with real gdb: more sessions', function () {
     const t = await startTcg86Target('loop.elf');
     const g = new GdbSession('loop.elf');
     await g.run(`target remote 127.0.0.1:${t.port}`);
+    // The loop's 50 million iterations take about a second, less than the rounds below: once it
+    // runs, make it (nearly) endless; it reads loop_n every iteration.
+    await g.run(`break *${hex(LOOP.kernel)}`);
+    await g.run('continue');
+    await g.run('set var *(unsigned int *)&loop_n = 4000000000');
+    expect(printedValues(await g.run('p *(unsigned int *)&loop_n'))[0]).to.equal('4000000000');
+    await g.run('delete');
     const pcs: number[] = [], ecxs: number[] = [];
     for (let round = 0; round < 2; round++) {
       const m = g.mark();
