@@ -30,7 +30,7 @@ export interface WasmEnv {
   stSlow: (addr: number, value: number, memop: number, eip: number) => void;
   helpers: HelperInfo[];
   ctx: unknown;
-  /** Loops: add n completed instructions to the run's count (before a helper, which may read the clock). */
+  /** Loops and regions: add n completed instructions to the run's count (before a helper, which may read the clock). */
   count: (n: number) => void;
 }
 
@@ -251,8 +251,8 @@ class BodyGen {
     }
   }
   /**
-   * extra += (a loop: the iterations completed since the last count, n - k) + `plus`. Only a
-   * loop has counts to add without `plus`.
+   * extra += (a loop or a region: the instructions of the TBs completed since the last count,
+   * n - k) + `plus`. Only those have counts to add without `plus`.
    */
   private addExtra(plus: number): void {
     if (!this.counting && !plus) return;
@@ -262,14 +262,14 @@ class BodyGen {
     if (plus) { this.k(plus); this.op(W.i32_add); }
     this.mem(W.i32_store, 2, this.layout.extra);
   }
-  /** A loop: add the iterations completed since the last count to the extra word; k = n. */
+  /** A loop or a region: add the instructions completed since the last count to the extra word; k = n. */
   private flushExtra(): void {
     if (!this.counting) return;
     this.addExtra(0);
     this.lget(this.localN); this.lset(this.localK);
   }
   /**
-   * Leave through exit `slot`: to the epilogue, which counts a loop's iterations, stores the
+   * Leave through exit `slot`: to the epilogue, which counts a loop's or a region's TBs, stores the
    * state and returns the exit code. One store sequence per function, not one per exit: the
    * epilogue stores every global the TB writes anywhere, and on a path that has not written one
    * its local still holds the value loaded at entry (or by a miss exit, see `unloaded`).
@@ -292,7 +292,7 @@ class BodyGen {
    */
   private leaveBefore(insn: number, eip: number): void {
     for (const g of this.unloaded) { this.loadAbs(this.layout.state + g * 4); this.lset(this.globalLocal.get(g)!); }
-    // A loop's uncounted iterations are added by the epilogue.
+    // A loop's or a region's uncounted TBs are added by the epilogue.
     const plus = insn - this.icount;
     if (plus) { this.k(0); this.loadAbs(this.layout.extra); this.k(plus); this.op(W.i32_add); this.mem(W.i32_store, 2, this.layout.extra); }
     // EIP through its local when the TB has one: the epilogue stores the locals last.
