@@ -437,10 +437,12 @@ export class CpuExec {
     }
     // Compiled on V8's threads while the guest runs on: the members' own code serves meanwhile.
     g.building = true;
+    this.stats.unitsCompiling++;
     const pending = this.wasm!.compileAsync(tbs);
     this.stats.compileMs += performance.now() - t0;
     pending.then((fns) => {
       g.building = false;
+      this.stats.unitsCompiling--;
       // Installed only if nothing it was made from has changed since.
       const now = this.unitGroups.get(g.key) === g && !members.some(m => m.invalid || !m.wasm) ? this.unitSpec(members) : null;
       if (!now || now.some((m, i) => m.missExit !== spec[i].missExit || m.next[0] !== spec[i].next[0] || m.next[1] !== spec[i].next[1])) {
@@ -449,7 +451,7 @@ export class CpuExec {
         return;
       }
       this.installUnit(g, members, spec, fns[0]);
-    }, () => { g.building = false; });
+    }, () => { g.building = false; this.stats.unitsCompiling--; });
   }
 
   /** What wasmgen compiles for a unit of these members (each's successors as member indices). */

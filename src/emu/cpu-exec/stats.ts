@@ -10,6 +10,8 @@ export class ExecStats {
   regionTbs = 0;
   /** Page units compiled in the background and dropped, something they were made from having changed meanwhile. */
   unitsStale = 0;
+  /** Page units being compiled in the background now. */
+  unitsCompiling = 0;
   insnsTranslated = 0;
   opsBefore = 0;
   opsAfter = 0;

@@ -7,15 +7,16 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Backend, StopReason } from '../../../src/emu/cpu-exec/exec';
 import { PcMachine } from '../../../src/hw/pc/machine';
+import { EIP } from '../../../src/emu/translate-i386/state';
 import { ROOT } from '../../support/run-tcg86';
 
-interface Run { out: string; insns: number; regions: number; chained: number; regs: number[] }
+interface Run { out: string; insns: number; regions: number; chained: number; regs: number[]; stale: number }
 
 /**
  * `asyncUnits`: page units compiled in the background and installed between slices, as a
  * machine run from the event loop does (the run yields to it after each slice), or on the spot.
  */
-async function run(kernel: string, backend: Backend, asyncUnits = false): Promise<Run> {
+async function run(kernel: string, backend: Backend, asyncUnits = false, changeWhileCompiling = false): Promise<Run> {
   const out: number[] = [];
   const m = new PcMachine({
     ramBytes: 32 << 20, kernel: fs.readFileSync(path.join(ROOT, 'test', 'guest', 'bin', `${kernel}.elf`)), cmdline: kernel,
@@ -25,6 +26,14 @@ async function run(kernel: string, backend: Backend, asyncUnits = false): Promis
   // Drive the CPU directly: run until the guest exits through isa-debug-exit or halts for good.
   for (let i = 0; i < 20000 && m.exitStatusValue() === 0; i++) {
     const r = m.runSlice();
+    if (changeWhileCompiling && m.exec.stats.unitsCompiling) {
+      // Retranslate the TBs of the page running now (a breakpoint set and cleared, as gdb does)
+      // while its unit compiles, then let the compilation finish: the unit must be dropped.
+      const eip = m.cpu.s[EIP];
+      m.exec.insertBreakpoint(eip);
+      m.exec.removeBreakpoint(eip);
+      for (let k = 0; k < 1000 && m.exec.stats.unitsCompiling; k++) await new Promise(setImmediate);
+    }
     if (asyncUnits) await new Promise(setImmediate);
     if (m.exec.exitRequest && out.length && /PASS|FAIL/.test(Buffer.from(out).toString())) break;
     if (r === StopReason.HALTED && !m.pic.hasPendingInterrupt()) {
@@ -33,7 +42,7 @@ async function run(kernel: string, backend: Backend, asyncUnits = false): Promis
     }
   }
   const { regions, dispatcherChained: chained } = m.exec.stats;
-  return { out: Buffer.from(out).toString(), insns: m.exec.insns, regions, chained, regs: Array.from(m.cpu.s.slice(0, 9)) };
+  return { out: Buffer.from(out).toString(), insns: m.exec.insns, regions, chained, regs: Array.from(m.cpu.s.slice(0, 9)), stale: m.exec.stats.unitsStale };
 }
 
 describe('self-loops, regions (JavaScript) and page units (WebAssembly)', function () {
@@ -54,6 +63,14 @@ describe('self-loops, regions (JavaScript) and page units (WebAssembly)', functi
       }
     });
   }
+  it('a unit whose TBs are retranslated while it compiles in the background is dropped; the guest computes the same', async () => {
+    const interp = await run('alu', 'interp');
+    const r = await run('alu', 'wasm', true, true);
+    expect(r.stale, 'units dropped').to.be.above(0);
+    expect([r.out, r.insns, r.regs]).to.deep.equal([interp.out, interp.insns, interp.regs]);
+    expect(r.out).to.contain('PASS');
+  });
+
   it('regions and units formed, and the dispatcher chained TBs, in these guests (so the comparison covered them)', () => {
     expect(regions.js).to.be.above(0);
     expect(regions.wasm).to.be.above(0);
