@@ -5,7 +5,7 @@ import { DecodeStop, Disas, DisasContext, SZ16, SZ32, SZ8 } from './ctx';
 import { translateTwoByte } from './ops-0f';
 import { ALU_CMP, genAlu, genAluE, genIncDec, genMulDiv, genShift, genImul } from './ops-int';
 import { H, HELPERS, STR_CMPS, STR_INS, STR_LODS, STR_MOVS, STR_OUTS, STR_SCAS, STR_STOS } from './helpers';
-import { EFLAGS, FLAG_DF, globalNames, HF_INHIBIT_IRQ, HF_TF, R_EAX, R_EBP, R_EBX, R_ECX, R_EDX, R_ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SEL, SEG_SS, FLAG_CF, EIP } from './state';
+import { EFLAGS, FLAG_DF, globalNames, HF_INHIBIT_IRQ, HF_TF, R_EAX, R_EBP, R_EBX, R_ECX, R_EDI, R_EDX, R_ESI, R_ESP, SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SEL, SEG_SS, FLAG_CF, EIP } from './state';
 import { EXC_UD, EXC_BP } from './seg';
 
 export const MAX_INSNS = 128;
@@ -606,7 +606,36 @@ function genEnter(c: DisasContext, frame: number, level: number): void {
   setSpTo(c, newSp);
 }
 
-/** String instructions run in one helper. A rep form gets a TB of its own (see helpers). */
+/**
+ * A string instruction without rep, inline as QEMU translates it: the kernel's strcmp and strcpy
+ * (lodsb; scasb / lodsb; stosb loops) ran millions of them through the helper, a call into
+ * JavaScript each. Accesses first, then ESI/EDI step by DF (the low 16 bits with 16-bit
+ * addressing), so that a fault leaves the registers as they were.
+ */
+function genStringOnce(c: DisasContext, kind: number, size: number, seg: number): void {
+  const ir = c.ir, n = 1 << size;
+  c.nextEip = c.curOffset(); // where a TB ending after it goes on
+  const offset = (r: number) => (c.addr32 ? r : c.getReg(SZ16, r));
+  const src = () => c.linear(seg, offset(R_ESI)), dst = () => c.linear(SEG_ES, offset(R_EDI));
+  // n, or -n when EFLAGS.DF (bit 10) is set: n - (DF >> (9 - size)), that being 2n or 0.
+  const step = ir.sub(c.k(n), ir.shri(ir.andi(EFLAGS, FLAG_DF), 9 - size));
+  const advance = (r: number) => c.setReg(c.addr32 ? SZ32 : SZ16, r, ir.add(r, step));
+  switch (kind) {
+    case STR_MOVS: c.st(dst(), c.ld(src(), size), size); advance(R_ESI); advance(R_EDI); break;
+    case STR_STOS: c.st(dst(), c.getReg(size, R_EAX), size); advance(R_EDI); break;
+    case STR_LODS: c.setReg(size, R_EAX, c.ld(src(), size)); advance(R_ESI); break;
+    case STR_CMPS: case STR_SCAS: {
+      const a = kind === STR_CMPS ? c.ld(src(), size) : c.getReg(size, R_EAX);
+      const b = c.ld(dst(), size);
+      c.setCc(CcOp.SUB + size, ir.sub(a, b), b);
+      if (kind === STR_CMPS) advance(R_ESI);
+      advance(R_EDI);
+      break;
+    }
+  }
+}
+
+/** A rep string instruction, or ins/outs, runs in one helper; a rep form gets a TB of its own (see helpers). */
 function genString(c: DisasContext, op: number): void {
   const ir = c.ir;
   const kinds: Record<number, number> = {
@@ -618,6 +647,7 @@ function genString(c: DisasContext, op: number): void {
   const cmp = kind === STR_CMPS || kind === STR_SCAS;
   const rep = c.rep === 0 ? 0 : cmp ? c.rep : 1;
   const seg = c.segOverride >= 0 ? c.segOverride : SEG_DS;
+  if (!rep && kind !== STR_INS && kind !== STR_OUTS) { genStringOnce(c, kind, size, seg); return; }
   if (rep && c.numInsns > 0) {
     // End the TB before a rep string op: its helper updates registers progressively.
     throw new DecodeStop('page');

@@ -110,6 +110,9 @@ function isIntegerInsn(code: Uint8Array, insn: Insn): boolean {
   return true;
 }
 
+/** Mnemonics whose 1-instruction TB may set EIP to something other than the next instruction. */
+const BRANCH = /^(?:\S+ )?(?:j|call|ret|loop|lcall|ljmp|lret|iret|int|into|sys|bound|ud|hlt|rsm)/;
+
 function checkLengths(file: string, code32: boolean): LengthReport {
   const code = new Uint8Array(fs.readFileSync(path.join(FIX, file)));
   // 32-bit code runs flat at LOAD_ADDR; 16-bit code with CS base LOAD_ADDR, IP = offset.
@@ -139,6 +142,15 @@ function checkLengths(file: string, code32: boolean): LengthReport {
     if (integer) rep.integer.implemented++;
     if (r.icount !== 1) rep.mismatches.push(`${hex(insn.off)} ${insn.text}: ${r.icount} instructions in a 1-instruction TB`);
     const len = r.endPc - pc;
+    // A 1-instruction TB that ends by going on in sequence (its last ops `mov eip, K; exit 2`)
+    // must go to the next instruction: the TB end takes K from the instruction's translation
+    // (nextEip), which an instruction that forgets to set it leaves stale. Branches may go elsewhere.
+    const ops = r.ir.ops, last = ops[ops.length - 1], setEip = ops[ops.length - 2];
+    if (last?.op === Opc.exit && last.args[0] === 2 && setEip?.op === Opc.mov && setEip.args[0] === EIP && isConst(setEip.args[1])
+      && !BRANCH.test(insn.text)) {
+      const k = r.ir.constValue(setEip.args[1]) >>> 0, next = (eip + insn.len) >>> 0;
+      if (k !== (code32 ? next : next & 0xffff)) rep.mismatches.push(`${hex(insn.off)} ${insn.text}: a 1-instruction TB goes on at ${hex(k)}, not ${hex(next)}`);
+    }
     if (len !== insn.len) {
       const bytes = Array.from(code.subarray(insn.off, insn.off + Math.max(len, insn.len)), (b) => b.toString(16).padStart(2, '0')).join(' ');
       rep.mismatches.push(`${hex(insn.off)} ${insn.text} [${bytes}]: disassembler ${insn.len} bytes, translator ${len}`);
