@@ -2,9 +2,8 @@
 // translation on a miss, tiering (IR interpreter -> JavaScript), chaining of direct exits,
 // per-page TB lists and invalidation on writes to code, interrupts and exceptions.
 import createDebug from 'debug';
-import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible } from '../hostgen/jsgen';
+import { compileBatch, genFunctionSource, genRegionSource, HostEnv, regionEligible, TbFunction } from '../hostgen/jsgen';
 import { isLoop, TAIL_CALLS, WasmBackend, WasmMember } from '../hostgen/wasmgen';
-import { TbFunction } from '../hostgen/jsgen';
 import { WasmDispatcher } from '../hostgen/wasm-dispatch';
 import { assemble, interpret } from '../tcg/interp';
 import { IrFunc } from '../tcg/ir';
@@ -440,9 +439,9 @@ export class CpuExec {
     this.stats.unitsCompiling++;
     const pending = this.wasm!.compileAsync(tbs);
     this.stats.compileMs += performance.now() - t0;
+    const settled = () => { g.building = false; this.stats.unitsCompiling--; };
     pending.then((fns) => {
-      g.building = false;
-      this.stats.unitsCompiling--;
+      settled();
       // Installed only if nothing it was made from has changed since.
       const now = this.unitGroups.get(g.key) === g && !members.some(m => m.invalid || !m.wasm) ? this.unitSpec(members) : null;
       if (!now || now.some((m, i) => m.missExit !== spec[i].missExit || m.next[0] !== spec[i].next[0] || m.next[1] !== spec[i].next[1])) {
@@ -451,7 +450,7 @@ export class CpuExec {
         return;
       }
       this.installUnit(g, members, spec, fns[0]);
-    }, () => { g.building = false; this.stats.unitsCompiling--; });
+    }, settled);
   }
 
   /** What wasmgen compiles for a unit of these members (each's successors as member indices). */

@@ -167,7 +167,7 @@ class BodyGen {
   private readonly unloaded = new Set<number>();
   private readonly open: number[] = [];
   /** An edge back to the region's root: the function loops. */
-  readonly looping: boolean;
+  private readonly looping: boolean;
   /**
    * Whether localN counts instructions of TBs completed in this call (a loop's iterations, the
    * nodes of a region gone through) that the extra word does not have yet (those up to localK).

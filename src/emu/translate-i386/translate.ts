@@ -614,7 +614,6 @@ function genEnter(c: DisasContext, frame: number, level: number): void {
  */
 function genStringOnce(c: DisasContext, kind: number, size: number, seg: number): void {
   const ir = c.ir, n = 1 << size;
-  c.nextEip = c.curOffset(); // where a TB ending after it goes on
   const offset = (r: number) => (c.addr32 ? r : c.getReg(SZ16, r));
   const src = () => c.linear(seg, offset(R_ESI)), dst = () => c.linear(SEG_ES, offset(R_EDI));
   // n, or -n when EFLAGS.DF (bit 10) is set: n - (DF >> (9 - size)), that being 2n or 0.
@@ -647,12 +646,12 @@ function genString(c: DisasContext, op: number): void {
   const cmp = kind === STR_CMPS || kind === STR_SCAS;
   const rep = c.rep === 0 ? 0 : cmp ? c.rep : 1;
   const seg = c.segOverride >= 0 ? c.segOverride : SEG_DS;
+  c.nextEip = c.curOffset(); // for the helper, and where a TB ending after it goes on
   if (!rep && kind !== STR_INS && kind !== STR_OUTS) { genStringOnce(c, kind, size, seg); return; }
   if (rep && c.numInsns > 0) {
     // End the TB before a rep string op: its helper updates registers progressively.
     throw new DecodeStop('page');
   }
-  c.nextEip = c.curOffset();
   const packed = kind | (size << 4) | (rep << 6) | ((c.addr32 ? 0 : 1) << 8) | (seg << 9);
   const more = c.helper('string', [c.k(packed), c.k(c.eip)], true);
   if (cmp) c.ccUnknown();
