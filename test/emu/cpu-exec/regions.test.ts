@@ -7,8 +7,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Backend, StopReason } from '../../../src/emu/cpu-exec/exec';
 import { PcMachine } from '../../../src/hw/pc/machine';
-import { EIP } from '../../../src/emu/translate-i386/state';
 import { ROOT } from '../../support/run-tcg86';
+
+/** Where the guests are linked (test/guest/lib/link.ld), and a bound on their code. */
+const GUEST_CODE = 0x100000, GUEST_CODE_BYTES = 0x10000;
 
 interface Run { out: string; insns: number; regions: number; chained: number; regs: number[]; stale: number }
 
@@ -27,11 +29,12 @@ async function run(kernel: string, backend: Backend, asyncUnits = false, changeW
   for (let i = 0; i < 20000 && m.exitStatusValue() === 0; i++) {
     const r = m.runSlice();
     if (changeWhileCompiling && m.exec.stats.unitsCompiling) {
-      // Retranslate the TBs of the page running now (a breakpoint set and cleared, as gdb does)
-      // while its unit compiles, then let the compilation finish: the unit must be dropped.
-      const eip = m.cpu.s[EIP];
-      m.exec.insertBreakpoint(eip);
-      m.exec.removeBreakpoint(eip);
+      // Retranslate the TBs of every page of the guest's code (a breakpoint set and cleared, as
+      // gdb does) while its units compile, then let the compilation finish: they must be dropped.
+      for (let page = GUEST_CODE; page < GUEST_CODE + GUEST_CODE_BYTES; page += 4096) {
+        m.exec.insertBreakpoint(page);
+        m.exec.removeBreakpoint(page);
+      }
       for (let k = 0; k < 1000 && m.exec.stats.unitsCompiling; k++) await new Promise(setImmediate);
     }
     if (asyncUnits) await new Promise(setImmediate);
